@@ -1,0 +1,161 @@
+package io.tern.api.mvcc;
+
+import io.tern.api.error.EtcdError;
+import io.tern.api.proto.etcdserverpb.RangeRequest;
+import io.tern.api.proto.etcdserverpb.RangeResponse;
+import io.tern.spi.storage.StorageEngine;
+import io.tern.spi.storage.StorageStats;
+import io.tern.spi.storage.WriteBatch;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * etcd's MVCC key-value store on a {@link StorageEngine} (layout in {@link KeyLayout}).
+ *
+ * <h2>Threading</h2>
+ * One writer: write transactions ({@link #beginWrite()}) come from the consensus apply thread, one at a
+ * time. Reads come from any thread; they read at a published revision, so a write transaction in flight
+ * is invisible to them until {@link KvStoreTxn#commit} publishes its revision. Background compaction
+ * removes only versions no reader at or above the compacted revision can reach.
+ *
+ * <p>An empty store is at revision 1, as etcd's is; the first write makes revision 2.
+ */
+public final class KvStore implements AutoCloseable {
+    static final byte[] META_REVISION = KeyLayout.meta("revision");
+    static final byte[] META_APPLIED = KeyLayout.meta("applied-index");
+    static final byte[] META_COMPACT = KeyLayout.meta("compact-revision");
+    static final byte[] META_COMPACT_DONE = KeyLayout.meta("compact-finished");
+
+    private final StorageEngine engine;
+    /** Serializes engine writes between the apply thread and the compactor. */
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private final KvStoreCompaction compaction;
+    private volatile long currentRevision;
+    private volatile long compactRevision;
+    private volatile long appliedIndex;
+    private boolean writing;
+
+    private KvStore(StorageEngine engine) {
+        this.engine = engine;
+        this.currentRevision = Math.max(1, readMeta(META_REVISION));
+        this.compactRevision = readMeta(META_COMPACT);
+        this.appliedIndex = readMeta(META_APPLIED);
+        this.compaction = new KvStoreCompaction(this, readMeta(META_COMPACT_DONE));
+    }
+
+    /** Opens the store kept in {@code engine}, resuming a compaction a crash interrupted. */
+    public static KvStore open(StorageEngine engine) {
+        KvStore store = new KvStore(engine);
+        if (store.compaction.finished() < store.compactRevision) {
+            store.compaction.schedule(store.compactRevision);
+        }
+        return store;
+    }
+
+    public long currentRevision() {
+        return currentRevision;
+    }
+
+    public long compactRevision() {
+        return compactRevision;
+    }
+
+    /** The index of the last log entry whose effects this store holds. */
+    public long appliedIndex() {
+        return appliedIndex;
+    }
+
+    public StorageStats stats() {
+        return engine.stats();
+    }
+
+    /** Range over the published state. The response's header carries only the current revision. */
+    public RangeResponse.Builder range(RangeRequest request) {
+        long current = currentRevision;
+        RangeResponse.Builder out = KvStoreRange.range(engine, request, current, compactRevision);
+        // A compaction that overtook the read may have removed versions it needed.
+        long rev = request.getRevision() > 0 ? request.getRevision() : current;
+        if (rev < compactRevision) {
+            throw EtcdError.COMPACTED.exception();
+        }
+        return out;
+    }
+
+    /** Writes a consistent, durable copy of the store, as of the last commit, to {@code dir}. */
+    public void checkpoint(java.nio.file.Path dir) {
+        writeLock.lock();
+        try {
+            engine.checkpoint(dir);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Starts the next write transaction; the apply thread's alone. */
+    public KvStoreTxn beginWrite() {
+        if (writing) {
+            throw new IllegalStateException("a write transaction is already open at revision " + currentRevision);
+        }
+        writing = true;
+        return new KvStoreTxn(this, engine, currentRevision, compactRevision);
+    }
+
+    /**
+     * A transaction for read-only txns, over the published state, from any thread. Only its reads may be
+     * used; it is never committed.
+     */
+    public KvStoreTxn beginRead() {
+        return new KvStoreTxn(null, engine, currentRevision, compactRevision);
+    }
+
+    /** The future of the physical compaction up to {@code revision}, done when its versions are gone. */
+    public CompletableFuture<Void> compactionDone(long revision) {
+        return compaction.done(revision);
+    }
+
+    void commit(WriteBatch batch, long revision, long compact, long applied, boolean compactionScheduled) {
+        batch.put(META_REVISION, KeyLayout.encodeLong(revision));
+        batch.put(META_APPLIED, KeyLayout.encodeLong(applied));
+        if (compact != compactRevision) {
+            batch.put(META_COMPACT, KeyLayout.encodeLong(compact));
+        }
+        write(batch);
+        currentRevision = revision;
+        compactRevision = compact;
+        appliedIndex = applied;
+        writing = false;
+        if (compactionScheduled) {
+            compaction.schedule(compact);
+        }
+    }
+
+    void abandon() {
+        writing = false;
+    }
+
+    void write(WriteBatch batch) {
+        writeLock.lock();
+        try {
+            engine.write(batch);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    StorageEngine engine() {
+        return engine;
+    }
+
+    private long readMeta(byte[] key) {
+        byte[] v = engine.get(key);
+        return v == null ? 0 : KeyLayout.decodeLong(v);
+    }
+
+    /** Stops background compaction (it resumes on the next open) and closes the engine. */
+    @Override
+    public void close() {
+        compaction.close();
+        engine.close();
+    }
+}

@@ -1,0 +1,183 @@
+package io.tern.api.mvcc;
+
+import io.tern.api.error.EtcdError;
+import io.tern.api.proto.etcdserverpb.DeleteRangeRequest;
+import io.tern.api.proto.etcdserverpb.DeleteRangeResponse;
+import io.tern.api.proto.etcdserverpb.PutRequest;
+import io.tern.api.proto.etcdserverpb.PutResponse;
+import io.tern.api.proto.etcdserverpb.RangeRequest;
+import io.tern.api.proto.etcdserverpb.RangeResponse;
+import io.tern.api.proto.mvccpb.KeyValue;
+import io.tern.spi.storage.ReadView;
+import io.tern.spi.storage.StorageEngine;
+import io.tern.spi.storage.WriteBatch;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One storage batch of write operations, spanning the log entries of one apply call. Each entry is a
+ * unit: {@link #beginEntry()} opens the next revision, {@link #endEntry()} takes it when the entry
+ * changed something. Reads inside see the batch's own pending writes. Nothing is visible to other
+ * readers, or durable, before {@link #commit}.
+ *
+ * <p>Operations validate before they write (etcd's check-then-apply): a failing operation throws
+ * {@link io.tern.api.error.EtcdException} and leaves no trace in the batch.
+ */
+public final class KvStoreTxn {
+    private final KvStore store;
+    private final WriteBatch batch = new WriteBatch();
+    private final ReadView view;
+    private long revision;
+    private long compact;
+    private boolean compactionScheduled;
+    /** The revision the open entry writes at, and the next sub revision within it. */
+    private long entryRevision;
+    private long sub;
+
+    KvStoreTxn(KvStore store, StorageEngine engine, long revision, long compact) {
+        this.store = store;
+        this.view = batch.over(engine);
+        this.revision = revision;
+        this.compact = compact;
+    }
+
+    /** The store's revision including the entries ended so far. */
+    public long revision() {
+        return revision;
+    }
+
+    public void beginEntry() {
+        entryRevision = revision + 1;
+        sub = 0;
+    }
+
+    /** Ends the open entry; returns the revision its response reports (the new one if it wrote). */
+    public long endEntry() {
+        if (sub > 0) {
+            revision = entryRevision;
+        }
+        return revision;
+    }
+
+    /** True when the open entry has written something. */
+    public boolean entryChanged() {
+        return sub > 0;
+    }
+
+    /** Range inside a write transaction: sees this entry's own earlier writes. */
+    public RangeResponse.Builder range(RangeRequest r) {
+        long current = sub > 0 ? entryRevision : revision;
+        return KvStoreRange.range(view, r, current, compact);
+    }
+
+    /** Checks a put's preconditions as etcd does before applying (ignore_value / ignore_lease need the key). */
+    public void checkPut(PutRequest r) {
+        if ((r.getIgnoreValue() || r.getIgnoreLease()) && latestLive(r.getKey().toByteArray()) == null) {
+            throw EtcdError.KEY_NOT_FOUND.exception();
+        }
+    }
+
+    /** Checks that a range's revision is readable now. */
+    public void checkRange(RangeRequest r) {
+        long current = sub > 0 ? entryRevision : revision;
+        if (r.getRevision() > current) {
+            throw EtcdError.FUTURE_REV.exception();
+        }
+        if (r.getRevision() > 0 && r.getRevision() < compact) {
+            throw EtcdError.COMPACTED.exception();
+        }
+    }
+
+    public PutResponse.Builder put(PutRequest r) {
+        requireWritable();
+        checkPut(r);
+        byte[] key = r.getKey().toByteArray();
+        byte[][] prev = latestLive(key);
+        VersionRecord prevRecord = prev == null ? null : VersionRecord.decode(prev[1]);
+        byte[] value = r.getIgnoreValue() ? prevRecord.value() : r.getValue().toByteArray();
+        long lease = r.getIgnoreLease() ? prevRecord.lease() : r.getLease();
+        long create = prevRecord == null ? entryRevision : prevRecord.createRevision();
+        long version = prevRecord == null ? 1 : prevRecord.version() + 1;
+        byte[] prefix = KeyLayout.keyPrefix(key);
+        batch.put(KeyLayout.versionKey(prefix, entryRevision), VersionRecord.live(create, version, lease, value));
+        batch.put(KeyLayout.changeKey(entryRevision, sub++), key);
+        PutResponse.Builder out = PutResponse.newBuilder();
+        if (r.getPrevKv() && prevRecord != null) {
+            out.setPrevKv(prevRecord.toKeyValue(key, KeyLayout.versionMain(prev[0]), false));
+        }
+        return out;
+    }
+
+    public DeleteRangeResponse.Builder deleteRange(DeleteRangeRequest r) {
+        requireWritable();
+        byte[] key = r.getKey().toByteArray();
+        byte[] end = KvStoreRange.rangeEnd(key, r.getRangeEnd());
+        DeleteRangeResponse.Builder out = DeleteRangeResponse.newBuilder();
+        if (end == KvStoreRange.NO_KEYS) {
+            return out;
+        }
+        List<byte[][]> doomed = new ArrayList<>();
+        VersionScan.live(view, key, end, revision, false, (k, v) -> {
+            doomed.add(new byte[][] {k, v});
+            return true;
+        });
+        for (byte[][] d : doomed) {
+            byte[] userKey = KeyLayout.userKey(d[0]);
+            byte[] prefix = KeyLayout.keyPrefix(userKey);
+            batch.put(KeyLayout.versionKey(prefix, entryRevision), VersionRecord.TOMBSTONE_BYTES);
+            batch.put(KeyLayout.changeKey(entryRevision, sub++), userKey);
+            if (r.getPrevKv()) {
+                out.addPrevKvs(VersionRecord.decode(d[1]).toKeyValue(userKey, KeyLayout.versionMain(d[0]), false));
+            }
+        }
+        out.setDeleted(doomed.size());
+        return out;
+    }
+
+    /** The newest live version of {@code key} as seen inside this transaction, or null. */
+    public KeyValue get(byte[] key) {
+        byte[][] e = latestLive(key);
+        return e == null ? null : VersionRecord.decode(e[1]).toKeyValue(key, KeyLayout.versionMain(e[0]), false);
+    }
+
+    /**
+     * Marks every revision up to {@code rev} compacted; the versions go in the background after commit.
+     */
+    public void compact(long rev) {
+        if (rev <= compact) {
+            throw EtcdError.COMPACTED.exception();
+        }
+        if (rev > revision) {
+            throw EtcdError.FUTURE_REV.exception();
+        }
+        compact = rev;
+        compactionScheduled = true;
+    }
+
+    /** Writes the batch with the applied index, then makes its revisions visible to readers. */
+    public void commit(long appliedIndex) {
+        if (store == null) {
+            throw new IllegalStateException("a read-only transaction cannot commit");
+        }
+        store.commit(batch, revision, compact, appliedIndex, compactionScheduled);
+    }
+
+    /** Gives up the transaction without writing (the apply thread is failing). */
+    public void abandon() {
+        if (store != null) {
+            store.abandon();
+        }
+    }
+
+    private void requireWritable() {
+        if (store == null) {
+            throw new IllegalStateException("write in a read-only transaction at revision " + revision);
+        }
+    }
+
+    private byte[][] latestLive(byte[] key) {
+        byte[][] e = VersionScan.latest(view, key, Long.MAX_VALUE >>> 1);
+        return e == null || VersionRecord.isTombstone(e[1]) ? null : e;
+    }
+}

@@ -1,0 +1,146 @@
+package io.tern.consensus.jraft;
+
+import com.alipay.sofa.jraft.Closure;
+import com.alipay.sofa.jraft.Iterator;
+import com.alipay.sofa.jraft.Status;
+import com.alipay.sofa.jraft.core.StateMachineAdapter;
+import com.alipay.sofa.jraft.error.RaftError;
+import com.alipay.sofa.jraft.error.RaftException;
+import com.alipay.sofa.jraft.storage.snapshot.SnapshotReader;
+import com.alipay.sofa.jraft.storage.snapshot.SnapshotWriter;
+import io.tern.spi.consensus.LogEntry;
+import io.tern.spi.consensus.StateMachine;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+
+/**
+ * Bridges jraft's state machine callbacks (all on jraft's single FSM thread) to the SPI's
+ * {@link StateMachine}: each batch jraft delivers becomes one {@link StateMachine#apply} call.
+ * Snapshots hold the state machine's checkpoint under {@code kv/}; loading one that is older than what
+ * the local store already holds is skipped (the store keeps its own applied index).
+ */
+final class FsmAdapter extends StateMachineAdapter {
+    private static final System.Logger LOG = System.getLogger(FsmAdapter.class.getName());
+    private static final String STATE_DIR = "kv";
+
+    private final StateMachine stateMachine;
+    private final long snapshotCount;
+    private final Runnable snapshotTrigger;
+    private final AtomicBoolean snapshotting = new AtomicBoolean();
+    private volatile long term;
+    private long lastSnapshotIndex;
+
+    FsmAdapter(StateMachine stateMachine, long snapshotCount, Runnable snapshotTrigger) {
+        this.stateMachine = stateMachine;
+        this.snapshotCount = snapshotCount;
+        this.snapshotTrigger = snapshotTrigger;
+        this.lastSnapshotIndex = stateMachine.appliedIndex();
+    }
+
+    long term() {
+        return term;
+    }
+
+    void snapshotFinished() {
+        snapshotting.set(false);
+    }
+
+    @Override
+    public void onApply(Iterator iter) {
+        List<LogEntry> entries = new ArrayList<>();
+        List<Closure> dones = new ArrayList<>();
+        while (iter.hasNext()) {
+            ByteBuffer data = iter.getData();
+            byte[] bytes = new byte[data.remaining()];
+            data.duplicate().get(bytes);
+            entries.add(new LogEntry(iter.getIndex(), iter.getTerm(), bytes));
+            dones.add(iter.done());
+            iter.next();
+        }
+        if (entries.isEmpty()) {
+            return;
+        }
+        List<Object> results;
+        try {
+            results = stateMachine.apply(entries);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "state machine failed applying entries "
+                    + entries.get(0).index() + ".." + entries.get(entries.size() - 1).index() + "; stopping", e);
+            throw e; // jraft turns this into an ESTATEMACHINE error and stops applying
+        }
+        for (int i = 0; i < dones.size(); i++) {
+            Closure done = dones.get(i);
+            if (done != null) {
+                if (done instanceof ProposalClosure p) {
+                    p.result(results.get(i));
+                }
+                done.run(Status.OK());
+            }
+        }
+        long last = entries.get(entries.size() - 1).index();
+        if (snapshotCount > 0 && last - lastSnapshotIndex >= snapshotCount && snapshotting.compareAndSet(false, true)) {
+            lastSnapshotIndex = last;
+            snapshotTrigger.run();
+        }
+    }
+
+    @Override
+    public void onSnapshotSave(SnapshotWriter writer, Closure done) {
+        try {
+            Path root = Path.of(writer.getPath());
+            Path state = root.resolve(STATE_DIR);
+            stateMachine.saveSnapshot(state);
+            try (Stream<Path> files = Files.walk(state)) {
+                for (Path f : files.filter(Files::isRegularFile).toList()) {
+                    if (!writer.addFile(root.relativize(f).toString())) {
+                        throw new IOException("jraft refused snapshot file " + f);
+                    }
+                }
+            }
+            done.run(Status.OK());
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "saving snapshot failed", e);
+            done.run(new Status(RaftError.EIO, "snapshot save failed: %s", e.getMessage()));
+        }
+    }
+
+    @Override
+    public boolean onSnapshotLoad(SnapshotReader reader) {
+        var meta = reader.load();
+        if (meta == null) {
+            LOG.log(System.Logger.Level.ERROR, "snapshot in {0} has no metadata", reader.getPath());
+            return false;
+        }
+        long index = meta.getLastIncludedIndex();
+        if (index <= stateMachine.appliedIndex()) {
+            LOG.log(System.Logger.Level.INFO, "store already holds index {0} >= snapshot {1}; keeping it",
+                    stateMachine.appliedIndex(), index);
+            return true;
+        }
+        stateMachine.loadSnapshot(Path.of(reader.getPath()).resolve(STATE_DIR));
+        lastSnapshotIndex = index;
+        return true;
+    }
+
+    @Override
+    public void onLeaderStart(long term) {
+        this.term = term;
+    }
+
+    @Override
+    public void onStartFollowing(com.alipay.sofa.jraft.entity.LeaderChangeContext ctx) {
+        this.term = ctx.getTerm();
+    }
+
+    @Override
+    public void onError(RaftException e) {
+        LOG.log(System.Logger.Level.ERROR, "raft error: " + e.getStatus(), e);
+    }
+}

@@ -1,0 +1,2 @@
+/** The consensus SPI on SOFAJRaft: proposals batched into log appends, ReadIndex reads, snapshots as storage checkpoints. */
+package io.tern.consensus.jraft;

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# End-to-end checks with the real etcdctl (Debian's etcd-client) against the built distribution at
+# distributions/target/tern, once per storage engine. Prints "N passed, N failed" and fails on any failure.
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+tern="$root/distributions/target/tern/bin/tern"
+command -v etcdctl >/dev/null || { echo "etcdctl not found: apt-get install -y etcd-client" >&2; exit 1; }
+[[ -x "$tern" ]] || { echo "no distribution at $tern: build first (mvn package)" >&2; exit 1; }
+export ETCDCTL_API=3
+
+passed=0; failed=0
+check() { # name, expected, actual
+  if [[ "$2" == "$3" ]]; then passed=$((passed+1)); else failed=$((failed+1)); echo "FAIL [$engine] $1: expected <$2> got <$3>"; fi
+}
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+b64() { printf '%s' "$1" | base64; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+for engine in mvstore rocksdb; do
+  work="$(mktemp -d)"
+  port="$(free_port)"; peer="$(free_port)"
+  ep="127.0.0.1:$port"
+  "$tern" --data-dir "$work/data" --storage-backend "$engine" \
+    --listen-client-urls "http://$ep" --advertise-client-urls "http://$ep" \
+    --initial-advertise-peer-urls "http://127.0.0.1:$peer" >"$work/tern.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 150); do etcdctl --endpoints "$ep" endpoint health >/dev/null 2>&1 && break; sleep 0.2; done
+  e() { etcdctl --endpoints "$ep" "$@" 2>&1; }
+  err() { etcdctl --endpoints "$ep" "$@" 2>&1 | tail -1; } # etcdctl logs its retry warnings before the error
+
+  check "put" "OK" "$(e put foo bar)"
+  check "get" $'foo\nbar' "$(e get foo)"
+  check "get -w json value" "$(b64 bar)" "$(e get foo -w json | json 'd["kvs"][0]["value"]')"
+  check "get -w json revision" "2" "$(e get foo -w json | json 'd["header"]["revision"]')"
+  check "put --prev-kv" $'OK\nfoo\nbar' "$(e put foo baz --prev-kv)"
+  check "put --ignore-value" "OK" "$(e put foo --ignore-value)"
+  check "value kept" "baz" "$(e get foo --print-value-only)"
+  check "version" "3" "$(e get foo -w json | json 'd["kvs"][0]["version"]')"
+  e put foo1 a >/dev/null; e put foo2 b >/dev/null; e put zoo c >/dev/null
+  check "prefix" $'foo\nfoo1\nfoo2' "$(e get foo --prefix --keys-only | sed '/^$/d')"
+  check "from-key limit" $'foo1\nfoo2' "$(e get foo1 --from-key --limit 2 --keys-only | sed '/^$/d')"
+  check "count" "4" "$(e get "" --from-key -w json | json 'd["count"]')"
+  check "sort desc" "zoo" "$(e get "" --from-key --sort-by=KEY --order=DESCEND --limit 1 --keys-only | sed '/^$/d')"
+  check "txn success" $'SUCCESS\n\nOK' "$(printf 'value("foo") = "baz"\n\nput txnkey yes\n\nput txnkey no\n\n' | e txn)"
+  check "txn value" "yes" "$(e get txnkey --print-value-only)"
+  check "txn failure" "false" "$(printf 'value("foo") = "nope"\n\nput txnkey yes\n\nput txnkey no\n\n' | e txn -w json | json 'str(d.get("succeeded", False)).lower()')"
+  check "txn else value" "no" "$(e get txnkey --print-value-only)"
+  check "del" "1" "$(e del foo)"
+  check "del prefix" "2" "$(e del foo --prefix)"
+  rev="$(e get zoo -w json | json 'd["header"]["revision"]')"
+  check "compaction" "compacted revision $rev" "$(e compaction "$rev")"
+  check "compacted read" "Error: etcdserver: mvcc: required revision has been compacted" "$(err get zoo --rev=2)"
+  check "future read" "Error: etcdserver: mvcc: required revision is a future revision" "$(err get zoo --rev=100000)"
+  check "empty key" "Error: etcdserver: key is not provided" "$(err put '' v)"
+  check "endpoint health" "true" "$(e endpoint health -w json | json 'str(d[0]["health"]).lower()')"
+  check "endpoint status leader" "true" "$(e endpoint status -w json | json 'str(d[0]["Status"]["leader"] == d[0]["Status"]["header"]["member_id"]).lower()')"
+  check "member list" "1" "$(e member list -w json | json 'len(d["members"])')"
+  check "version endpoint" "3.5.0" "$(curl -s "http://$ep/version" | json 'd["etcdserver"]')"
+
+  # Restart on the same data dir: data and revision are kept.
+  kill "$pid"; wait "$pid" 2>/dev/null
+  "$tern" --data-dir "$work/data" --storage-backend "$engine" \
+    --listen-client-urls "http://$ep" --advertise-client-urls "http://$ep" >>"$work/tern.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 150); do etcdctl --endpoints "$ep" endpoint health >/dev/null 2>&1 && break; sleep 0.2; done
+  check "after restart" "c" "$(e get zoo --print-value-only)"
+  check "revision after restart" "$rev" "$(e get zoo -w json | json 'd["header"]["revision"]')"
+  kill "$pid"; wait "$pid" 2>/dev/null
+
+  # A data dir of one engine is refused by the other, with a clear message.
+  other=rocksdb; [[ "$engine" == rocksdb ]] && other=mvstore
+  out="$("$tern" --data-dir "$work/data" --storage-backend "$other" --listen-client-urls "http://$ep" 2>&1)"; code=$?
+  check "wrong engine exit" "1" "$code"
+  check "wrong engine message" "yes" "$(grep -q "start with --storage-backend $engine" <<<"$out" && echo yes || echo "no: $out")"
+  if (( failed > 0 )); then echo "--- tern log ($engine)"; tail -50 "$work/tern.log"; fi
+  rm -rf "$work"
+done
+
+# Flags are checked before anything starts.
+out="$("$tern" --no-such-flag 2>&1)"; code=$?
+engine=flags; check "unknown flag exit" "2" "$code"
+check "unknown flag message" "yes" "$(grep -q "Unknown option: '--no-such-flag'" <<<"$out" && echo yes || echo "no: $out")"
+
+echo "etcdctl e2e: $passed passed, $failed failed"
+(( failed == 0 ))

@@ -1,0 +1,56 @@
+package io.tern.server;
+
+import io.tern.server.config.ServerConfig;
+import io.tern.server.config.TernCommand;
+import picocli.CommandLine;
+
+import java.net.BindException;
+
+/** Parses etcd's flags, starts a member, and stops it on SIGTERM/SIGINT. Only wiring lives here. */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        TernCommand command = new TernCommand();
+        CommandLine cli = TernCommand.commandLine(command);
+        ServerConfig config;
+        try {
+            CommandLine.ParseResult parsed = cli.parseArgs(args);
+            if (CommandLine.executeHelpRequest(parsed) != null) {
+                return;
+            }
+            config = command.toConfig();
+        } catch (CommandLine.ParameterException | IllegalArgumentException e) {
+            System.err.println("tern: " + e.getMessage());
+            System.err.println("Try 'tern --help' for the flags.");
+            System.exit(2);
+            return;
+        }
+        TernServer server;
+        try {
+            server = TernServer.start(config);
+        } catch (RuntimeException e) {
+            System.err.println("tern: cannot start: " + describe(e));
+            System.exit(1);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "tern-shutdown"));
+    }
+
+    /** One line for an operator: the root cause, with a bind failure named as etcd names it. */
+    static String describe(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            if (root instanceof BindException) {
+                break;
+            }
+            root = root.getCause();
+        }
+        if (root instanceof BindException) {
+            return "listen tcp: bind: address already in use (" + e.getMessage() + ")";
+        }
+        String msg = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        return root == e ? msg : e.getMessage() + ": " + msg;
+    }
+}

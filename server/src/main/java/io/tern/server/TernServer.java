@@ -1,0 +1,169 @@
+package io.tern.server;
+
+import io.helidon.webserver.ListenerConfig;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.grpc.GrpcConfig;
+import io.helidon.webserver.grpc.GrpcRouting;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http2.Http2Config;
+import io.tern.api.apply.KvStateMachine;
+import io.tern.api.cluster.ClusterView;
+import io.tern.api.cluster.ResponseHeaders;
+import io.tern.api.kv.KvLimits;
+import io.tern.api.kv.KvService;
+import io.tern.api.maintenance.MaintenanceService;
+import io.tern.api.proto.etcdserverpb.AuthGrpc;
+import io.tern.api.proto.etcdserverpb.LeaseGrpc;
+import io.tern.api.proto.etcdserverpb.WatchGrpc;
+import io.tern.api.proto.v3electionpb.ElectionGrpc;
+import io.tern.api.proto.v3lockpb.LockGrpc;
+import io.tern.server.config.ServerConfig;
+import io.tern.server.grpc.ClusterEndpoint;
+import io.tern.server.grpc.KvEndpoint;
+import io.tern.server.grpc.MaintenanceEndpoint;
+import io.tern.server.http.HealthRoutes;
+import io.tern.spi.Providers;
+import io.tern.spi.consensus.ConsensusConfig;
+import io.tern.spi.consensus.ConsensusEngine;
+import io.tern.spi.consensus.ConsensusProvider;
+import io.tern.spi.storage.StorageConfig;
+import io.tern.spi.storage.StorageContext;
+import io.tern.spi.storage.StorageProvider;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One running member: storage engine, state machine, consensus and the web server on every client URL.
+ * {@link #start} builds and starts everything; {@link #close} stops it in reverse order.
+ */
+public final class TernServer implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(TernServer.class.getName());
+    /** etcd lets gRPC frames exceed the request limit by this much, so the limit itself answers. */
+    private static final int GRPC_OVERHEAD_BYTES = 512 * 1024;
+
+    private final ServerConfig config;
+    private final KvStateMachine stateMachine;
+    private final ConsensusEngine consensus;
+    private final WebServer web;
+
+    private TernServer(ServerConfig config, KvStateMachine stateMachine, ConsensusEngine consensus, WebServer web) {
+        this.config = config;
+        this.stateMachine = stateMachine;
+        this.consensus = consensus;
+        this.web = web;
+    }
+
+    public static TernServer start(ServerConfig config) {
+        ClassLoader loader = TernServer.class.getClassLoader();
+        StorageProvider storage = Providers.select(StorageProvider.class, StorageProvider::name,
+                config.storageBackend(), "storage engine", loader);
+        ConsensusProvider raft = Providers.select(ConsensusProvider.class, ConsensusProvider::name,
+                "jraft", "consensus engine", loader);
+
+        DataDir dir = new DataDir(config.dataDir());
+        dir.claim(storage.name());
+
+        Bootstrap bootstrap = dir.bootstrap(Bootstrap.fromConfig(config));
+        List<ClusterView.MemberInfo> members = bootstrap.members();
+        List<ConsensusConfig.Peer> peers = new ArrayList<>();
+        for (ClusterView.MemberInfo m : members) {
+            URI peer = URI.create(m.peerUrls().get(0));
+            peers.add(new ConsensusConfig.Peer(m.name(), m.id(), peer.getHost(), peer.getPort()));
+        }
+        long memberId = bootstrap.selfMember().id();
+        long clusterId = bootstrap.clusterId();
+        ResponseHeaders headers = new ResponseHeaders(clusterId, memberId);
+
+        KvStateMachine sm = new KvStateMachine(storage, StorageConfig.of(dir.kv()),
+                new StorageContext(config.name()), headers);
+        Duration requestTimeout = Duration.ofSeconds(5).plus(config.electionTimeout().multipliedBy(2));
+        ConsensusEngine consensus = raft.create(new ConsensusConfig(config.name(), memberId, dir.raft(), peers,
+                config.heartbeat(), config.electionTimeout(), config.snapshotCount(), requestTimeout), sm);
+        WebServer web = null;
+        try {
+            consensus.start();
+            KvService kv = new KvService(consensus, sm::store, headers,
+                    new KvLimits(config.maxRequestBytes(), config.maxTxnOps()));
+            MaintenanceService maintenance = new MaintenanceService(consensus, sm::store, headers);
+            ClusterView cluster = new ClusterView(headers, members, () -> sm.store().currentRevision(), consensus);
+            web = buildWeb(config, kv, maintenance, cluster, consensus).start();
+        } catch (RuntimeException e) {
+            consensus.close();
+            sm.close();
+            throw e;
+        }
+        LOG.log(System.Logger.Level.INFO, "tern member {0} ({1}) of cluster {2} serving clients on {3}",
+                config.name(), Long.toHexString(memberId), Long.toHexString(clusterId), config.listenClientUrls());
+        return new TernServer(config, sm, consensus, web);
+    }
+
+    private static WebServer buildWeb(ServerConfig config, KvService kv, MaintenanceService maintenance,
+                                      ClusterView cluster, ConsensusEngine consensus) {
+        WebServerConfig.Builder builder = WebServer.builder();
+        List<URI> urls = config.listenClientUrls();
+        for (int i = 0; i < urls.size(); i++) {
+            URI u = urls.get(i);
+            if (i == 0) {
+                configure(builder, u, config, kv, maintenance, cluster, consensus);
+            } else {
+                ListenerConfig.Builder listener = ListenerConfig.builder();
+                configure(listener, u, config, kv, maintenance, cluster, consensus);
+                builder.putSocket("client-" + i, listener.build());
+            }
+        }
+        return builder.build();
+    }
+
+    private static void configure(ListenerConfig.BuilderBase<?, ?> listener, URI url, ServerConfig config,
+                                  KvService kv, MaintenanceService maintenance, ClusterView cluster,
+                                  ConsensusEngine consensus) {
+        GrpcRouting.Builder grpc = GrpcRouting.builder()
+                .service(new KvEndpoint(kv))
+                .service(new MaintenanceEndpoint(maintenance))
+                .service(new ClusterEndpoint(cluster))
+                // Registered so clients get a gRPC UNIMPLEMENTED rather than an HTTP 404 until their work lands.
+                .service(new WatchGrpc.WatchImplBase() { })
+                .service(new LeaseGrpc.LeaseImplBase() { })
+                .service(new AuthGrpc.AuthImplBase() { })
+                .service(new LockGrpc.LockImplBase() { })
+                .service(new ElectionGrpc.ElectionImplBase() { });
+        listener.host(url.getHost())
+                .port(url.getPort())
+                .connectionOptions(o -> o.tcpNoDelay(true))
+                .addProtocol(Http2Config.builder()
+                        .maxRapidResets(Integer.MAX_VALUE)
+                        .maxConcurrentStreams(Integer.MAX_VALUE)
+                        .build())
+                .addProtocol(GrpcConfig.builder()
+                        .maxReadBufferSize(config.maxRequestBytes() + GRPC_OVERHEAD_BYTES)
+                        .build())
+                .addRouting(grpc)
+                .routing(HttpRouting.builder().register(new HealthRoutes(consensus)));
+    }
+
+    /** The port of the {@code index}-th client URL as bound (useful with port 0). */
+    public int clientPort(int index) {
+        return index == 0 ? web.port() : web.port("client-" + index);
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
+
+    @Override
+    public void close() {
+        try {
+            web.stop();
+        } finally {
+            try {
+                consensus.close();
+            } finally {
+                stateMachine.close();
+            }
+        }
+    }
+}

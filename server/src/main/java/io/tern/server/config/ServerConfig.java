@@ -1,0 +1,86 @@
+package io.tern.server.config;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything a member needs to start, typed and validated. Built from flags by {@link TernCommand} or
+ * directly by tests.
+ *
+ * @param name                  {@code --name}
+ * @param dataDir               {@code --data-dir}
+ * @param listenClientUrls      {@code --listen-client-urls}: where gRPC and HTTP are served
+ * @param advertiseClientUrls   {@code --advertise-client-urls}
+ * @param initialAdvertisePeerUrls {@code --initial-advertise-peer-urls}
+ * @param initialCluster        {@code --initial-cluster}: member name to its peer URLs
+ * @param initialClusterToken   {@code --initial-cluster-token}
+ * @param storageBackend        {@code --storage-backend}: the storage engine's provider name
+ * @param maxRequestBytes       {@code --max-request-bytes}
+ * @param maxTxnOps             {@code --max-txn-ops}
+ * @param heartbeat             {@code --heartbeat-interval}
+ * @param electionTimeout       {@code --election-timeout}
+ * @param snapshotCount         {@code --snapshot-count}
+ */
+public record ServerConfig(
+        String name,
+        Path dataDir,
+        List<URI> listenClientUrls,
+        List<URI> advertiseClientUrls,
+        List<URI> initialAdvertisePeerUrls,
+        Map<String, List<URI>> initialCluster,
+        String initialClusterToken,
+        String storageBackend,
+        int maxRequestBytes,
+        int maxTxnOps,
+        Duration heartbeat,
+        Duration electionTimeout,
+        long snapshotCount) {
+
+    public ServerConfig {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(dataDir, "dataDir");
+        listenClientUrls = List.copyOf(listenClientUrls);
+        advertiseClientUrls = List.copyOf(advertiseClientUrls);
+        initialAdvertisePeerUrls = List.copyOf(initialAdvertisePeerUrls);
+        initialCluster = Map.copyOf(initialCluster);
+        if (listenClientUrls.isEmpty()) {
+            throw new IllegalArgumentException("--listen-client-urls must name at least one URL");
+        }
+        for (URI u : listenClientUrls) {
+            if (!"http".equals(u.getScheme()) || u.getHost() == null || u.getPort() < 0) {
+                throw new IllegalArgumentException("--listen-client-urls: expected http://host:port, got " + u
+                        + (("https".equals(u.getScheme())) ? " (TLS is not available yet)" : ""));
+            }
+        }
+        if (!initialCluster.containsKey(name)) {
+            throw new IllegalArgumentException("--initial-cluster has no member named '" + name
+                    + "' (--name); it has " + initialCluster.keySet());
+        }
+        if (electionTimeout.compareTo(heartbeat.multipliedBy(5)) < 0) {
+            throw new IllegalArgumentException("--election-timeout[" + electionTimeout.toMillis()
+                    + "ms] should be at least as 5 times as --heartbeat-interval[" + heartbeat.toMillis() + "ms]");
+        }
+        if (maxRequestBytes <= 0 || maxTxnOps <= 0) {
+            throw new IllegalArgumentException("--max-request-bytes and --max-txn-ops must be positive");
+        }
+    }
+
+    /** A single-member configuration for tests: client URL on 127.0.0.1 with the given port (0 = any). */
+    public static ServerConfig singleNode(String name, Path dataDir, int clientPort, int peerPort, String backend) {
+        URI peer = URI.create("http://127.0.0.1:" + peerPort);
+        URI client = URI.create("http://127.0.0.1:" + clientPort);
+        return new ServerConfig(name, dataDir, List.of(client), List.of(client), List.of(peer),
+                Map.of(name, List.of(peer)), "etcd-cluster", backend, 1536 * 1024, 128,
+                Duration.ofMillis(100), Duration.ofMillis(1000), 100_000);
+    }
+
+    public ServerConfig withStorageBackend(String backend) {
+        return new ServerConfig(name, dataDir, listenClientUrls, advertiseClientUrls, initialAdvertisePeerUrls,
+                initialCluster, initialClusterToken, backend, maxRequestBytes, maxTxnOps, heartbeat,
+                electionTimeout, snapshotCount);
+    }
+}

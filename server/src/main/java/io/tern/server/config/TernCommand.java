@@ -1,0 +1,144 @@
+package io.tern.server.config;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * etcd's server flags. Each flag may also come from the environment as {@code ETCD_} plus the flag name
+ * in upper case with dashes as underscores ({@code --data-dir} → {@code ETCD_DATA_DIR}); a flag on the
+ * command line wins over the environment.
+ */
+@Command(name = "tern", mixinStandardHelpOptions = true, versionProvider = TernCommand.Version.class,
+        defaultValueProvider = EtcdEnvironment.class, sortOptions = false,
+        description = "An etcd-v3-compatible key-value store. Flags are etcd's; each is also read from ETCD_<FLAG>.")
+public final class TernCommand {
+
+    @Option(names = "--name", defaultValue = "default", description = "Human-readable name for this member.")
+    String name;
+
+    @Option(names = "--data-dir", description = "Path to the data directory (default: ${name}.tern).")
+    String dataDir;
+
+    @Option(names = "--listen-client-urls", defaultValue = "http://localhost:2379",
+            description = "Comma-separated URLs to serve client traffic (gRPC and HTTP) on.")
+    String listenClientUrls;
+
+    @Option(names = "--advertise-client-urls", defaultValue = "http://localhost:2379",
+            description = "Comma-separated client URLs advertised to the cluster.")
+    String advertiseClientUrls;
+
+    @Option(names = "--listen-peer-urls", defaultValue = "http://localhost:2380",
+            description = "Comma-separated URLs to listen on for peer traffic.")
+    String listenPeerUrls;
+
+    @Option(names = "--initial-advertise-peer-urls", defaultValue = "http://localhost:2380",
+            description = "Comma-separated peer URLs of this member, advertised to the cluster.")
+    String initialAdvertisePeerUrls;
+
+    @Option(names = "--initial-cluster",
+            description = "Initial cluster configuration: name=peerURL,... (default: ${name}=<initial advertise peer URLs>).")
+    String initialCluster;
+
+    @Option(names = "--initial-cluster-token", defaultValue = "etcd-cluster",
+            description = "Initial cluster token, part of the member and cluster ids.")
+    String initialClusterToken;
+
+    @Option(names = "--initial-cluster-state", defaultValue = "new", description = "new or existing.")
+    String initialClusterState;
+
+    @Option(names = "--storage-backend", defaultValue = "mvstore",
+            description = "Storage engine by provider name: mvstore (default) or rocksdb.")
+    String storageBackend;
+
+    @Option(names = "--max-request-bytes", defaultValue = "1572864",
+            description = "Maximum client request size in bytes the server will accept.")
+    int maxRequestBytes;
+
+    @Option(names = "--max-txn-ops", defaultValue = "128", description = "Maximum number of operations per txn.")
+    int maxTxnOps;
+
+    @Option(names = "--heartbeat-interval", defaultValue = "100", description = "Heartbeat interval in ms.")
+    long heartbeatMs;
+
+    @Option(names = "--election-timeout", defaultValue = "1000", description = "Election timeout in ms.")
+    long electionTimeoutMs;
+
+    @Option(names = "--snapshot-count", defaultValue = "100000",
+            description = "Number of committed entries between snapshots.")
+    long snapshotCount;
+
+    /** Turns the parsed flags into a validated configuration. */
+    public ServerConfig toConfig() {
+        if (!"new".equals(initialClusterState) && !"existing".equals(initialClusterState)) {
+            throw new IllegalArgumentException("--initial-cluster-state must be 'new' or 'existing', got '"
+                    + initialClusterState + "'");
+        }
+        List<URI> peers = urls("--initial-advertise-peer-urls", initialAdvertisePeerUrls);
+        Map<String, List<URI>> cluster = initialCluster == null || initialCluster.isBlank()
+                ? Map.of(name, peers) : parseCluster(initialCluster);
+        Path dir = Path.of(dataDir == null || dataDir.isBlank() ? name + ".tern" : dataDir);
+        return new ServerConfig(name, dir, urls("--listen-client-urls", listenClientUrls),
+                urls("--advertise-client-urls", advertiseClientUrls), peers, cluster, initialClusterToken,
+                storageBackend, maxRequestBytes, maxTxnOps, Duration.ofMillis(heartbeatMs),
+                Duration.ofMillis(electionTimeoutMs), snapshotCount);
+    }
+
+    static List<URI> urls(String flag, String csv) {
+        List<URI> out = new ArrayList<>();
+        for (String s : csv.split(",")) {
+            String t = s.trim();
+            if (t.isEmpty()) {
+                continue;
+            }
+            URI u;
+            try {
+                u = new URI(t);
+            } catch (java.net.URISyntaxException e) {
+                throw new IllegalArgumentException(flag + ": invalid URL '" + t + "'");
+            }
+            if (u.getScheme() == null || u.getHost() == null || u.getPort() < 0) {
+                throw new IllegalArgumentException(flag + ": expected scheme://host:port, got '" + t + "'");
+            }
+            out.add(u);
+        }
+        return out;
+    }
+
+    static Map<String, List<URI>> parseCluster(String csv) {
+        Map<String, List<URI>> out = new LinkedHashMap<>();
+        for (String part : csv.split(",")) {
+            String p = part.trim();
+            int eq = p.indexOf('=');
+            if (eq <= 0 || eq == p.length() - 1) {
+                throw new IllegalArgumentException("--initial-cluster: expected name=URL, got '" + p + "'");
+            }
+            out.computeIfAbsent(p.substring(0, eq), k -> new ArrayList<>())
+                    .addAll(urls("--initial-cluster", p.substring(eq + 1)));
+        }
+        return out;
+    }
+
+    /** Parses {@code args} (with the environment as fallback) into a configuration. */
+    public static CommandLine commandLine(TernCommand command) {
+        return new CommandLine(command).setCaseInsensitiveEnumValuesAllowed(true);
+    }
+
+    /** Reports the etcd API level and Tern's own version. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String tern = TernCommand.class.getPackage().getImplementationVersion();
+            return new String[] {"tern Version: " + (tern == null ? "dev" : tern),
+                    "etcd API Version: " + io.tern.api.maintenance.MaintenanceService.ETCD_VERSION};
+        }
+    }
+}

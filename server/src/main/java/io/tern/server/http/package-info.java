@@ -1,0 +1,2 @@
+/** Plain HTTP endpoints on the client URLs: etcd's /health and /version. */
+package io.tern.server.http;

@@ -1,0 +1,30 @@
+package io.tern.server;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.tern.api.proto.etcdserverpb.KVGrpc;
+import io.tern.api.proto.etcdserverpb.MaintenanceGrpc;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A plain grpc-java client on etcd's protos, for request fields jetcd cannot send (ignore_value,
+ * ignore_lease, empty keys, oversized frames).
+ */
+final class RawClient implements AutoCloseable {
+    final ManagedChannel channel;
+    final KVGrpc.KVBlockingStub kv;
+    final MaintenanceGrpc.MaintenanceBlockingStub maintenance;
+
+    RawClient(TernServer server) {
+        channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.clientPort(0))
+                .usePlaintext().maxInboundMessageSize(64 * 1024 * 1024).build();
+        kv = KVGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+        maintenance = MaintenanceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() {
+        channel.shutdownNow();
+    }
+}

@@ -1,0 +1,46 @@
+package io.tern.server;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.tern.server.config.ServerConfig;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Starts real Tern members on loopback with port 0 and connects real jetcd clients to them. */
+final class TernHarness {
+    /** Every storage engine the behaviour suites run against. */
+    static final List<String> ENGINES = List.of("mvstore", "rocksdb");
+
+    private TernHarness() {
+    }
+
+    static TernServer start(Path dataDir, String backend) {
+        return TernServer.start(ServerConfig.singleNode("default", dataDir, 0, freePort(), backend));
+    }
+
+    static Client client(TernServer server) {
+        return Client.builder().endpoints("http://127.0.0.1:" + server.clientPort(0)).build();
+    }
+
+    static ByteSequence bs(String s) {
+        return ByteSequence.from(s, StandardCharsets.UTF_8);
+    }
+
+    static String str(ByteSequence b) {
+        return b.toString(StandardCharsets.UTF_8);
+    }
+
+    /** A port nobody listens on now; the raft peer address needs one even though a single member never dials it. */
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package io.tern.spi.consensus;
+
+/** A proposal or read barrier could not be carried out; {@link #reason()} says why, for etcd's error mapping. */
+public class ConsensusException extends RuntimeException {
+
+    /** Why a request failed, in the terms etcd clients know. */
+    public enum Reason {
+        /** No leader is known (etcd: "etcdserver: no leader"). */
+        NO_LEADER,
+        /** Leadership moved while the request was in flight (etcd: "etcdserver: leader changed"). */
+        LEADER_CHANGED,
+        /** The request was not committed in time (etcd: "etcdserver: request timed out"). */
+        TIMEOUT,
+        /** The member is shutting down (etcd: "etcdserver: server stopped"). */
+        STOPPED
+    }
+
+    private final Reason reason;
+
+    public ConsensusException(Reason reason, String message) {
+        super(message);
+        this.reason = reason;
+    }
+
+    public ConsensusException(Reason reason, String message, Throwable cause) {
+        super(message, cause);
+        this.reason = reason;
+    }
+
+    public Reason reason() {
+        return reason;
+    }
+}

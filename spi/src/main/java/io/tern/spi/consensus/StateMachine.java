@@ -1,0 +1,34 @@
+package io.tern.spi.consensus;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What the replicated log drives. Every method is called by the consensus engine on its single apply
+ * thread, one call at a time, so implementations need no locking against each other.
+ */
+public interface StateMachine {
+
+    /**
+     * The index of the last entry whose effects the local store holds durably-or-replayably; the engine
+     * hands over only entries after it, so a restart replays exactly what the store has not seen.
+     */
+    long appliedIndex();
+
+    /**
+     * Applies committed entries in log order and returns one result per entry, in the same order. The
+     * effects and the last entry's index are recorded atomically (one storage batch). A thrown exception
+     * means the state machine can no longer be trusted: the engine stops the member.
+     */
+    List<Object> apply(List<LogEntry> entries);
+
+    /** Writes a consistent copy of the state, as of {@link #appliedIndex()}, into {@code dir} (which does not exist yet). */
+    void saveSnapshot(Path dir);
+
+    /** Replaces the state with a copy written by {@link #saveSnapshot}. */
+    void loadSnapshot(Path dir);
+
+    /** Leadership or term changed; {@code leaderId} is 0 when no leader is known. Informational. */
+    default void onLeaderChange(long term, long leaderId) {
+    }
+}

@@ -1,0 +1,25 @@
+package io.tern.storage.mvstore;
+
+import io.tern.spi.storage.StorageConfig;
+import io.tern.spi.storage.StorageContext;
+import io.tern.spi.storage.StorageEngine;
+import io.tern.spi.storage.StorageProvider;
+
+/**
+ * The {@code mvstore} engine: one H2 MVStore file, {@value MVStoreStorageEngine#FILE_NAME}, in the data
+ * directory. Options are described by {@link MVStoreOptions}. Checkpoints are directories holding one such
+ * file, so the default {@link StorageProvider#restore} applies.
+ */
+public final class MVStoreStorageProvider implements StorageProvider {
+    public static final String NAME = "mvstore";
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public StorageEngine create(StorageConfig config, StorageContext context) {
+        return MVStoreStorageEngine.open(config.directory(), MVStoreOptions.from(config), context);
+    }
+}
