@@ -65,9 +65,9 @@ public final class KvStateMachine implements StateMachine {
         long last = applied;
         try {
             for (LogEntry e : entries) {
-                if (e.index() <= applied) {
-                    results.add(null); // already in the store: a replay after restart
-                    continue;
+                if (e.index() <= last) {
+                    throw new IllegalStateException("log entry " + e.index() + " handed over again; the store has applied "
+                            + last);
                 }
                 results.add(applyOne(s, txn, e));
                 last = e.index();

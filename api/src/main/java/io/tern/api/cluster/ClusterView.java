@@ -39,7 +39,7 @@ public record ClusterView(ResponseHeaders headers, List<MemberInfo> members, Lon
 
     public MemberListResponse memberList() {
         MemberListResponse.Builder b = MemberListResponse.newBuilder()
-                .setHeader(headers.header(revision.getAsLong(), consensus.status().term()));
+                .setHeader(headers.header(revision.getAsLong(), consensus.term()));
         members.forEach(m -> b.addMembers(m.toProto()));
         return b.build();
     }

@@ -52,7 +52,7 @@ public final class KvService {
 
     private RangeResponse read(RangeRequest r) {
         RangeResponse.Builder b = store.get().range(r);
-        return b.setHeader(headers.header(b.getHeader().getRevision(), consensus.status().term())).build();
+        return b.setHeader(headers.header(b.getHeader().getRevision(), consensus.term())).build();
     }
 
     public CompletableFuture<PutResponse> put(PutRequest r) {
@@ -74,7 +74,7 @@ public final class KvService {
             return ready.thenApply(v -> {
                 var view = store.get().beginRead();
                 TxnResponse.Builder b = TxnApply.apply(view, r);
-                return b.setHeader(headers.header(view.revision(), consensus.status().term())).build();
+                return b.setHeader(headers.header(view.revision(), consensus.term())).build();
             });
         }
         return propose(RaftRequest.newBuilder().setTxn(r).build(), TxnResponse.class);

@@ -56,7 +56,16 @@ final class FsmAdapter extends StateMachineAdapter {
     public void onApply(Iterator iter) {
         List<LogEntry> entries = new ArrayList<>();
         List<Closure> dones = new ArrayList<>();
+        long durable = stateMachine.appliedIndex();
         while (iter.hasNext()) {
+            if (iter.getIndex() <= durable) {
+                // Replayed after a restart, already in the store: the contract hands over only what follows.
+                if (iter.done() != null) {
+                    iter.done().run(Status.OK());
+                }
+                iter.next();
+                continue;
+            }
             ByteBuffer data = iter.getData();
             byte[] bytes = new byte[data.remaining()];
             data.duplicate().get(bytes);

@@ -25,6 +25,11 @@ public interface ConsensusEngine extends AutoCloseable {
      */
     CompletableFuture<Void> readBarrier();
 
+    /** The current term, cheaply: every response header carries it. */
+    default long term() {
+        return status().term();
+    }
+
     /** The engine's view of the group now. */
     ConsensusStatus status();
 

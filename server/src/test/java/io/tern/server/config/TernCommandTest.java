@@ -1,0 +1,91 @@
+package io.tern.server.config;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import picocli.CommandLine;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+class TernCommandTest {
+
+    record Case(String name, List<String> args, Map<String, String> env,
+                Function<ServerConfig, Object> read, Object expected) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static List<Case> cases() {
+        return List.of(
+                new Case("defaults: name", List.of(), Map.of(), ServerConfig::name, "default"),
+                new Case("defaults: data dir from name", List.of(), Map.of(), ServerConfig::dataDir, Path.of("default.tern")),
+                new Case("defaults: client URL", List.of(), Map.of(), ServerConfig::listenClientUrls,
+                        List.of(URI.create("http://localhost:2379"))),
+                new Case("defaults: engine", List.of(), Map.of(), ServerConfig::storageBackend, "mvstore"),
+                new Case("defaults: request limit", List.of(), Map.of(), ServerConfig::maxRequestBytes, 1572864),
+                new Case("defaults: txn ops", List.of(), Map.of(), ServerConfig::maxTxnOps, 128),
+                new Case("data dir follows --name", List.of("--name", "n1"), Map.of(), ServerConfig::dataDir, Path.of("n1.tern")),
+                new Case("flag", List.of("--storage-backend", "rocksdb"), Map.of(), ServerConfig::storageBackend, "rocksdb"),
+                new Case("env", List.of(), Map.of("ETCD_STORAGE_BACKEND", "rocksdb"), ServerConfig::storageBackend, "rocksdb"),
+                new Case("flag wins over env", List.of("--max-txn-ops", "7"), Map.of("ETCD_MAX_TXN_OPS", "9"),
+                        ServerConfig::maxTxnOps, 7),
+                new Case("env data dir", List.of(), Map.of("ETCD_DATA_DIR", "/var/lib/tern"), ServerConfig::dataDir,
+                        Path.of("/var/lib/tern")),
+                new Case("several client URLs", List.of("--listen-client-urls", "http://127.0.0.1:1,http://127.0.0.1:2"),
+                        Map.of(), c -> c.listenClientUrls().size(), 2),
+                new Case("initial cluster defaults to self", List.of("--name", "m", "--initial-advertise-peer-urls",
+                        "http://10.0.0.1:2380"), Map.of(), ServerConfig::initialCluster,
+                        Map.of("m", List.of(URI.create("http://10.0.0.1:2380")))));
+    }
+
+    @ParameterizedTest
+    @MethodSource("cases")
+    void parsesFlagsAndEnvironment(Case c) {
+        TernCommand command = new TernCommand();
+        new CommandLine(command).setDefaultValueProvider(new EtcdEnvironment(c.env()))
+                .parseArgs(c.args().toArray(String[]::new));
+        assertThat(c.read().apply(command.toConfig())).isEqualTo(c.expected());
+    }
+
+    record Bad(String name, List<String> args, String message) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static List<Bad> bad() {
+        return List.of(
+                new Bad("not a URL", List.of("--listen-client-urls", "nonsense"), "expected scheme://host:port"),
+                new Bad("TLS not yet", List.of("--listen-client-urls", "https://127.0.0.1:2379"), "TLS is not available yet"),
+                new Bad("self missing from cluster", List.of("--name", "a", "--initial-cluster", "b=http://127.0.0.1:2380"),
+                        "no member named 'a'"),
+                new Bad("election too short", List.of("--heartbeat-interval", "100", "--election-timeout", "300"),
+                        "at least as 5 times"),
+                new Bad("cluster state", List.of("--initial-cluster-state", "maybe"), "'new' or 'existing'"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("bad")
+    void rejectsBadSettingsWithAMessage(Bad b) {
+        TernCommand command = new TernCommand();
+        new CommandLine(command).setDefaultValueProvider(new EtcdEnvironment(Map.of()))
+                .parseArgs(b.args().toArray(String[]::new));
+        Throwable t = catchThrowable(command::toConfig);
+        assertThat(t).isInstanceOf(IllegalArgumentException.class).hasMessageContaining(b.message());
+    }
+
+    @org.junit.jupiter.api.Test
+    void environmentVariableNamesFollowEtcd() {
+        assertThat(EtcdEnvironment.variableFor("--data-dir")).isEqualTo("ETCD_DATA_DIR");
+        assertThat(EtcdEnvironment.variableFor("--listen-client-urls")).isEqualTo("ETCD_LISTEN_CLIENT_URLS");
+    }
+}
