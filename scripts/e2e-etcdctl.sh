@@ -72,6 +72,13 @@ for engine in mvstore rocksdb; do
   out="$("$tern" --data-dir "$work/data" --storage-backend "$other" --listen-client-urls "http://$ep" 2>&1)"; code=$?
   check "wrong engine exit" "1" "$code"
   check "wrong engine message" "yes" "$(grep -q "start with --storage-backend $engine" <<<"$out" && echo yes || echo "no: $out")"
+  # A busy client port is refused with etcd's wording and no stack trace.
+  python3 -c 'import socket,time,sys; s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(); time.sleep(30)' "$port" &
+  holder=$!; sleep 0.5
+  out="$("$tern" --data-dir "$work/busy" --storage-backend "$engine" --listen-client-urls "http://$ep" 2>&1)"; code=$?
+  kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+  check "busy port exit" "1" "$code"
+  check "busy port message" "yes" "$(grep -q "listen tcp 127.0.0.1:$port: bind: address already in use" <<<"$out" && ! grep -q "at io\.\|Exception" <<<"$out" && echo yes || echo "no: $out")"
   if (( failed > 0 )); then echo "--- tern log ($engine)"; tail -50 "$work/tern.log"; fi
   rm -rf "$work"
 done

@@ -4,8 +4,6 @@ import io.tern.server.config.ServerConfig;
 import io.tern.server.config.TernCommand;
 import picocli.CommandLine;
 
-import java.net.BindException;
-
 /** Parses etcd's flags, starts a member, and stops it on SIGTERM/SIGINT. Only wiring lives here. */
 public final class Main {
     private Main() {
@@ -38,17 +36,11 @@ public final class Main {
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "tern-shutdown"));
     }
 
-    /** One line for an operator: the root cause, with a bind failure named as etcd names it. */
+    /** One line for an operator: the failure and, when it differs, its root cause. */
     static String describe(Throwable e) {
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {
-            if (root instanceof BindException) {
-                break;
-            }
             root = root.getCause();
-        }
-        if (root instanceof BindException) {
-            return "listen tcp: bind: address already in use (" + e.getMessage() + ")";
         }
         String msg = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
         return root == e ? msg : e.getMessage() + ": " + msg;

@@ -64,6 +64,9 @@ public final class TernServer implements AutoCloseable {
         ConsensusProvider raft = Providers.select(ConsensusProvider.class, ConsensusProvider::name,
                 "jraft", "consensus engine", loader);
 
+        for (URI u : config.listenClientUrls()) {
+            checkBindable(u);
+        }
         DataDir dir = new DataDir(config.dataDir());
         dir.claim(storage.name());
 
@@ -91,6 +94,9 @@ public final class TernServer implements AutoCloseable {
             MaintenanceService maintenance = new MaintenanceService(consensus, sm::store, headers);
             ClusterView cluster = new ClusterView(headers, members, () -> sm.store().currentRevision(), consensus);
             web = buildWeb(config, kv, maintenance, cluster, consensus).start();
+            if (!web.isRunning()) {
+                throw new IllegalStateException("the web server did not start on " + config.listenClientUrls());
+            }
         } catch (RuntimeException e) {
             consensus.close();
             sm.close();
@@ -143,6 +149,23 @@ public final class TernServer implements AutoCloseable {
                         .build())
                 .addRouting(grpc)
                 .routing(HttpRouting.builder().register(new HealthRoutes(consensus)));
+    }
+
+    /**
+     * Fails with etcd's wording when a client URL cannot be bound, before anything else starts; the web
+     * server itself would only log a stack trace.
+     */
+    private static void checkBindable(URI url) {
+        if (url.getPort() == 0) {
+            return;
+        }
+        try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new java.net.InetSocketAddress(url.getHost(), url.getPort()));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("listen tcp " + url.getHost() + ":" + url.getPort() + ": bind: "
+                    + (e instanceof java.net.BindException ? "address already in use" : e.getMessage()));
+        }
     }
 
     /** The port of the {@code index}-th client URL as bound (useful with port 0). */
