@@ -18,7 +18,6 @@ import io.tern.spi.storage.StorageProvider;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * Applies committed {@link RaftRequest}s to the {@link KvStore}. All entries of one {@link #apply} call
@@ -142,10 +141,5 @@ public final class KvStateMachine implements StateMachine {
     /** Closes the store. */
     public void close() {
         store.close();
-    }
-
-    /** True when {@code result} is a future (a physical compaction), for callers unwrapping results. */
-    public static boolean isPending(Object result) {
-        return result instanceof CompletableFuture<?>;
     }
 }

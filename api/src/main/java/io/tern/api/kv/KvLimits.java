@@ -7,8 +7,6 @@ package io.tern.api.kv;
  * @param maxTxnOps       {@code --max-txn-ops}: most operations in one txn list (128)
  */
 public record KvLimits(int maxRequestBytes, int maxTxnOps) {
-    public static final KvLimits DEFAULTS = new KvLimits(1536 * 1024, 128);
-
     public KvLimits {
         if (maxRequestBytes <= 0 || maxTxnOps <= 0) {
             throw new IllegalArgumentException("limits must be positive: " + maxRequestBytes + ", " + maxTxnOps);

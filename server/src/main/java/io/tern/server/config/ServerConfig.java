@@ -77,10 +77,4 @@ public record ServerConfig(
                 Map.of(name, List.of(peer)), "etcd-cluster", backend, 1536 * 1024, 128,
                 Duration.ofMillis(100), Duration.ofMillis(1000), 100_000);
     }
-
-    public ServerConfig withStorageBackend(String backend) {
-        return new ServerConfig(name, dataDir, listenClientUrls, advertiseClientUrls, initialAdvertisePeerUrls,
-                initialCluster, initialClusterToken, backend, maxRequestBytes, maxTxnOps, heartbeat,
-                electionTimeout, snapshotCount);
-    }
 }

@@ -20,6 +20,23 @@ public record StorageConfig(Path directory, Map<String, String> options) {
         return new StorageConfig(directory, Map.of());
     }
 
+    /**
+     * Fails when an option carries {@code engine + "."} as prefix but is not in {@code known}, so a typo in
+     * an engine's option is reported rather than ignored. Other engines' options are left alone.
+     */
+    public void requireKnownOptions(String engine, java.util.Collection<String> known) {
+        java.util.TreeSet<String> unknown = new java.util.TreeSet<>();
+        for (String key : options.keySet()) {
+            if (key.startsWith(engine + ".") && !known.contains(key)) {
+                unknown.add(key);
+            }
+        }
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException("unknown storage option(s) " + String.join(", ", unknown)
+                    + "; the " + engine + " engine knows " + String.join(", ", known));
+        }
+    }
+
     /** The option {@code name} as a long, or {@code fallback} when it is not set. */
     public long longOption(String name, long fallback) {
         String v = options.get(name);

@@ -1,14 +1,13 @@
 package io.tern.storage.mvstore;
 
+import io.tern.spi.storage.FileSync;
 import io.tern.spi.storage.StorageException;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.stream.Stream;
 import org.h2.mvstore.MVMap;
@@ -45,10 +44,10 @@ final class Checkpoints {
         try {
             Path file = partial.resolve(StoreFormat.FILE_NAME);
             copy(snapshot, file);
-            forceFile(file);
-            forceDirectory(partial);
+            FileSync.force(file);
+            FileSync.forceDirectory(partial);
             Files.move(partial, absolute, StandardCopyOption.ATOMIC_MOVE);
-            forceDirectory(parent);
+            FileSync.forceDirectory(parent);
         } catch (IOException | RuntimeException e) {
             deleteQuietly(partial, e);
             throw e instanceof StorageException se ? se
@@ -77,25 +76,6 @@ final class Checkpoints {
         } catch (RuntimeException e) {
             copy.closeImmediately();
             throw e;
-        }
-    }
-
-    private static void forceFile(Path file) throws IOException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            channel.force(true);
-        }
-    }
-
-    /** Forces a directory's entries; skipped where directories cannot be opened as channels (Windows). */
-    private static void forceDirectory(Path dir) throws IOException {
-        FileChannel channel;
-        try {
-            channel = FileChannel.open(dir, StandardOpenOption.READ);
-        } catch (IOException e) {
-            return;
-        }
-        try (channel) {
-            channel.force(true);
         }
     }
 

@@ -3,7 +3,6 @@ package io.tern.storage.mvstore;
 import io.tern.spi.storage.StorageConfig;
 import java.time.Duration;
 import java.util.List;
-import java.util.TreeSet;
 
 /**
  * The {@code mvstore.*} settings of a {@link StorageConfig}, parsed and checked once.
@@ -51,16 +50,7 @@ record MVStoreOptions(Duration commitInterval, Duration idleCommitInterval, int 
      * engine's prefix fails, so a typo is not silently ignored.
      */
     static MVStoreOptions from(StorageConfig config) {
-        TreeSet<String> unknown = new TreeSet<>();
-        for (String key : config.options().keySet()) {
-            if (key.startsWith(PREFIX) && !KEYS.contains(key)) {
-                unknown.add(key);
-            }
-        }
-        if (!unknown.isEmpty()) {
-            throw new IllegalArgumentException("unknown storage option(s) " + String.join(", ", unknown)
-                    + "; the mvstore engine knows " + String.join(", ", KEYS));
-        }
+        config.requireKnownOptions("mvstore", KEYS);
         return new MVStoreOptions(
                 Duration.ofMillis(config.longOption(COMMIT_INTERVAL_MS, DEFAULTS.commitInterval.toMillis())),
                 Duration.ofMillis(config.longOption(IDLE_COMMIT_INTERVAL_MS, DEFAULTS.idleCommitInterval.toMillis())),

@@ -2,7 +2,6 @@ package io.tern.storage.rocksdb;
 
 import io.tern.spi.storage.StorageConfig;
 import java.util.List;
-import java.util.TreeSet;
 
 /**
  * The {@code rocksdb.*} settings of a {@link StorageConfig}, parsed and checked once.
@@ -37,16 +36,7 @@ record RocksDbOptions(long blockCacheBytes, long writeBufferBytes) {
      * engine's prefix fails, so a typo is not silently ignored.
      */
     static RocksDbOptions from(StorageConfig config) {
-        TreeSet<String> unknown = new TreeSet<>();
-        for (String key : config.options().keySet()) {
-            if (key.startsWith(PREFIX) && !KEYS.contains(key)) {
-                unknown.add(key);
-            }
-        }
-        if (!unknown.isEmpty()) {
-            throw new IllegalArgumentException("unknown storage option(s) " + String.join(", ", unknown)
-                    + "; the rocksdb engine knows " + String.join(", ", KEYS));
-        }
+        config.requireKnownOptions("rocksdb", KEYS);
         return new RocksDbOptions(
                 config.longOption(BLOCK_CACHE_BYTES, DEFAULTS.blockCacheBytes),
                 config.longOption(WRITE_BUFFER_BYTES, DEFAULTS.writeBufferBytes));

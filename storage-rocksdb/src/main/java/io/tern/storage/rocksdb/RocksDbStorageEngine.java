@@ -4,15 +4,14 @@ import io.tern.spi.storage.EntryVisitor;
 import io.tern.spi.storage.Snapshot;
 import io.tern.spi.storage.StorageContext;
 import io.tern.spi.storage.StorageEngine;
+import io.tern.spi.storage.FileSync;
 import io.tern.spi.storage.StorageException;
 import io.tern.spi.storage.StorageStats;
 import io.tern.spi.storage.WriteBatch;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -237,7 +236,7 @@ final class RocksDbStorageEngine implements StorageEngine {
                 // RocksDB builds it in <target>.tmp, syncs the files and renames the directory into place.
                 checkpoint.createCheckpoint(absolute.toString());
             }
-            forceDirectory(absolute.getParent());
+            FileSync.forceDirectory(absolute.getParent());
         } catch (RocksDBException | IOException e) {
             throw new StorageException("checkpoint of " + describe() + " to " + target + " failed: " + e, e);
         } finally {
@@ -341,19 +340,6 @@ final class RocksDbStorageEngine implements StorageEngine {
             } catch (Exception e) {
                 LOG.log(System.Logger.Level.WARNING, "closing a RocksDB handle failed: {0}", e.toString());
             }
-        }
-    }
-
-    /** Forces a directory's entries; skipped where directories cannot be opened as channels (Windows). */
-    private static void forceDirectory(Path dir) throws IOException {
-        FileChannel channel;
-        try {
-            channel = FileChannel.open(dir, StandardOpenOption.READ);
-        } catch (IOException e) {
-            return;
-        }
-        try (channel) {
-            channel.force(true);
         }
     }
 }
