@@ -223,6 +223,22 @@ class KvWriteTest {
 
     @ParameterizedTest
     @MethodSource("engines")
+    void overlappingDeletesInOneTxnDeleteEachKeyOnce(String engine) throws Exception {
+        KV kv = clients.get(engine).getKVClient();
+        String p = ns();
+        for (String s : List.of("a", "b", "c")) {
+            kv.put(bs(p + s), bs("v" + s)).get();
+        }
+        TxnResponse r = kv.txn().Then(
+                Op.delete(bs(p + "a"), DeleteOption.builder().withRange(bs(p + "c")).withPrevKV(true).build()),
+                Op.delete(bs(p + "b"), DeleteOption.builder().withRange(bs(p + "d")).withPrevKV(true).build()))
+                .commit().get();
+        assertThat(r.getDeleteResponses()).extracting(d -> d.getDeleted()).containsExactly(2L, 1L);
+        assertThat(r.getDeleteResponses().get(1).getPrevKvs()).extracting(x -> str(x.getKey())).containsExactly(p + "c");
+    }
+
+    @ParameterizedTest
+    @MethodSource("engines")
     void nestedTxnFollowsItsOwnCompare(String engine) throws Exception {
         KV kv = clients.get(engine).getKVClient();
         String p = ns();

@@ -72,8 +72,11 @@ public final class KvService {
             CompletableFuture<Void> ready = serializable(r)
                     ? CompletableFuture.completedFuture(null) : consensus.readBarrier();
             return ready.thenApply(v -> {
-                var view = store.get().beginRead();
+                KvStore s = store.get();
+                var view = s.beginRead();
                 TxnResponse.Builder b = TxnApply.apply(view, r);
+                // As for a range: a compaction that overtook the reads may have removed versions they needed.
+                s.checkNotCompacted(oldestRead(r, view.revision()));
                 return b.setHeader(headers.header(view.revision(), consensus.term())).build();
             });
         }
@@ -97,6 +100,22 @@ public final class KvService {
             }
         }
         return false;
+    }
+
+    /** The oldest revision a read-only txn reads at: compares and plain ranges read at {@code current}. */
+    private static long oldestRead(TxnRequest r, long current) {
+        long oldest = current;
+        for (var list : java.util.List.of(r.getSuccessList(), r.getFailureList())) {
+            for (RequestOp op : list) {
+                if (op.getRequestCase() == RequestOp.RequestCase.REQUEST_RANGE && op.getRequestRange().getRevision() > 0) {
+                    oldest = Math.min(oldest, op.getRequestRange().getRevision());
+                }
+                if (op.getRequestCase() == RequestOp.RequestCase.REQUEST_TXN) {
+                    oldest = Math.min(oldest, oldestRead(op.getRequestTxn(), current));
+                }
+            }
+        }
+        return oldest;
     }
 
     /** etcd: a read-only txn skips the read barrier only when every range in it is serializable. */

@@ -74,12 +74,18 @@ public final class KvStore implements AutoCloseable {
     public RangeResponse.Builder range(RangeRequest request) {
         long current = currentRevision;
         RangeResponse.Builder out = KvStoreRange.range(engine, request, current, compactRevision);
-        // A compaction that overtook the read may have removed versions it needed.
-        long rev = request.getRevision() > 0 ? request.getRevision() : current;
+        checkNotCompacted(request.getRevision() > 0 ? request.getRevision() : current);
+        return out;
+    }
+
+    /**
+     * Fails with etcd's compacted error when a read at {@code rev} that has just finished may have been
+     * overtaken by a compaction (reads take no lock against the compactor, so they check afterwards).
+     */
+    public void checkNotCompacted(long rev) {
         if (rev < compactRevision) {
             throw EtcdError.COMPACTED.exception();
         }
-        return out;
     }
 
     /** Writes a consistent, durable copy of the store, as of the last commit, to {@code dir}. */

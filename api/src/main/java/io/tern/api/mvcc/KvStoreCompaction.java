@@ -132,10 +132,22 @@ final class KvStoreCompaction implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops after the chunk in progress and waits for it, so no compaction write reaches a closed engine.
+     * No interrupt: an interrupted file channel would close under the engine.
+     */
     @Override
     public void close() {
         closed = true;
-        worker.shutdownNow();
+        worker.shutdown();
+        try {
+            if (!worker.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new IllegalStateException("compaction did not stop within 60 s at revision " + finished);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted waiting for compaction to stop", e);
+        }
         waiting.values().forEach(f -> f.completeExceptionally(new IllegalStateException("store closed")));
     }
 }

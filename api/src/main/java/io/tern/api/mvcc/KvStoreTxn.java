@@ -118,7 +118,8 @@ public final class KvStoreTxn {
             return out;
         }
         List<byte[][]> doomed = new ArrayList<>();
-        VersionScan.live(view, key, end, revision, false, (k, v) -> {
+        // At the open entry's revision: an earlier delete in the same txn has already removed its keys.
+        VersionScan.live(view, key, end, entryRevision, false, (k, v) -> {
             doomed.add(new byte[][] {k, v});
             return true;
         });

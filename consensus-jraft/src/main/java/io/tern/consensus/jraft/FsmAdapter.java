@@ -35,6 +35,8 @@ final class FsmAdapter extends StateMachineAdapter {
     private final Runnable snapshotTrigger;
     private final AtomicBoolean snapshotting = new AtomicBoolean();
     private volatile long term;
+    /** The term of the last entry applied (or found already applied); see {@link #currentTermApplied}. */
+    private volatile long appliedTerm;
     private long lastSnapshotIndex;
 
     FsmAdapter(StateMachine stateMachine, long snapshotCount, Runnable snapshotTrigger) {
@@ -46,6 +48,15 @@ final class FsmAdapter extends StateMachineAdapter {
 
     long term() {
         return term;
+    }
+
+    /**
+     * True once an entry of the current leader term has been applied. A new leader's earlier-term
+     * entries are all committed and applied before any entry of its own term, so from then on "applied
+     * up to the commit index" includes every acknowledged write, even after a restart that replayed.
+     */
+    boolean currentTermApplied() {
+        return term != 0 && appliedTerm == term;
     }
 
     void snapshotFinished() {
@@ -60,9 +71,12 @@ final class FsmAdapter extends StateMachineAdapter {
         while (iter.hasNext()) {
             if (iter.getIndex() <= durable) {
                 // Replayed after a restart, already in the store: the contract hands over only what follows.
+                // A live proposal here cannot get its result any more: it fails, and the client retries.
                 if (iter.done() != null) {
-                    iter.done().run(Status.OK());
+                    iter.done().run(new Status(RaftError.ESTATEMACHINE,
+                            "entry %d was already applied; its result is unknown", iter.getIndex()));
                 }
+                appliedTerm = iter.getTerm();
                 iter.next();
                 continue;
             }
@@ -82,7 +96,11 @@ final class FsmAdapter extends StateMachineAdapter {
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "state machine failed applying entries "
                     + entries.get(0).index() + ".." + entries.get(entries.size() - 1).index() + "; stopping", e);
-            throw e; // jraft turns this into an ESTATEMACHINE error and stops applying
+            // Hand the batch back: jraft then fails its closures and stops this member's state machine,
+            // instead of replaying the same failing entries forever.
+            iter.setErrorAndRollback(entries.size(), new Status(RaftError.ESTATEMACHINE,
+                    "state machine failed: %s", String.valueOf(e.getMessage())));
+            return;
         }
         for (int i = 0; i < dones.size(); i++) {
             Closure done = dones.get(i);
@@ -93,6 +111,7 @@ final class FsmAdapter extends StateMachineAdapter {
                 done.run(Status.OK());
             }
         }
+        appliedTerm = entries.get(entries.size() - 1).term();
         long last = entries.get(entries.size() - 1).index();
         if (snapshotCount > 0 && last - lastSnapshotIndex >= snapshotCount && snapshotting.compareAndSet(false, true)) {
             lastSnapshotIndex = last;

@@ -112,9 +112,11 @@ final class JRaftConsensusEngine implements ConsensusEngine {
         if (n == null || closed.get()) {
             return CompletableFuture.failedFuture(new ConsensusException(ConsensusException.Reason.STOPPED, "not running"));
         }
-        if (config.peers().size() == 1 && n.isLeader() && n.getLastAppliedLogIndex() >= n.getLastCommittedIndex()) {
-            // A lone member commits alone and answers writes only once applied: with everything committed
-            // applied, no acknowledged write can be missing from the local store.
+        if (config.peers().size() == 1 && n.isLeader() && fsm.currentTermApplied()
+                && n.getLastAppliedLogIndex() >= n.getLastCommittedIndex()) {
+            // A lone member commits alone and acknowledges writes only once applied. With an entry of its
+            // current term applied (so every earlier entry, replayed ones included, is applied too) and
+            // nothing committed left unapplied, no acknowledged write is missing from the local store.
             return CompletableFuture.completedFuture(null);
         }
         CompletableFuture<Void> f = new CompletableFuture<>();

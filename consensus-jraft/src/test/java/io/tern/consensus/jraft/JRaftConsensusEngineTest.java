@@ -46,6 +46,9 @@ class JRaftConsensusEngineTest {
             for (LogEntry e : entries) {
                 assertThat(e.index()).as("entries arrive after the durable index").isGreaterThan(durableIndex);
                 String cmd = new String(e.data(), StandardCharsets.UTF_8);
+                if (cmd.equals("boom")) {
+                    throw new IllegalStateException("cannot apply " + cmd);
+                }
                 applied.add(cmd);
                 results.add("applied:" + cmd + "@" + e.index());
                 durableIndex = e.index();
@@ -115,6 +118,23 @@ class JRaftConsensusEngineTest {
     }
 
     @Test
+    void aFailingApplyFailsTheProposalInsteadOfHangingOrLooping(@TempDir Path dir) throws Exception {
+        int port = freePort();
+        Recorder sm = new Recorder(0);
+        try (ConsensusEngine engine = new JRaftConsensusProvider().create(config(dir, port), sm)) {
+            engine.start();
+            awaitLeader(engine);
+            engine.propose("ok".getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
+            Throwable failure = org.assertj.core.api.Assertions.catchThrowable(() ->
+                    engine.propose("boom".getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS));
+            assertThat(failure).isInstanceOf(java.util.concurrent.ExecutionException.class);
+            assertThat(failure.getCause()).isInstanceOf(io.tern.spi.consensus.ConsensusException.class);
+            Thread.sleep(500);
+            assertThat(sm.batchSizes).as("the failing batch is not retried forever").hasSizeLessThan(5);
+        }
+    }
+
+    @Test
     void restartReplaysOnlyWhatTheStoreLacks(@TempDir Path dir) throws Exception {
         int port = freePort();
         Recorder first = new Recorder(0);
@@ -131,6 +151,8 @@ class JRaftConsensusEngineTest {
         try (ConsensusEngine engine = new JRaftConsensusProvider().create(config(dir, port), second)) {
             engine.start();
             awaitLeader(engine);
+            engine.readBarrier().get(10, TimeUnit.SECONDS);
+            assertThat(second.applied).as("a linearizable read waits for the replay").containsExactly("c7", "c8", "c9");
             engine.propose("c10".getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
             assertThat(second.applied).containsExactly("c7", "c8", "c9", "c10");
         }
