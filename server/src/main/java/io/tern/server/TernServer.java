@@ -22,6 +22,7 @@ import io.tern.server.config.ServerConfig;
 import io.tern.server.grpc.ClusterEndpoint;
 import io.tern.server.grpc.KvEndpoint;
 import io.tern.server.grpc.MaintenanceEndpoint;
+import io.tern.server.grpc.MessageSizeLimit;
 import io.tern.server.http.HealthRoutes;
 import io.tern.spi.Providers;
 import io.tern.spi.consensus.ConsensusConfig;
@@ -42,8 +43,13 @@ import java.util.List;
  */
 public final class TernServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(TernServer.class.getName());
-    /** etcd lets gRPC frames exceed the request limit by this much, so the limit itself answers. */
+    /** etcd lets gRPC messages exceed the request limit by this much, so the limit itself answers. */
     private static final int GRPC_OVERHEAD_BYTES = 512 * 1024;
+    /**
+     * Helidon's own cap on one message: above it Helidon answers INTERNAL. It is set well above etcd's
+     * limit so that {@link MessageSizeLimit} can answer etcd's RESOURCE_EXHAUSTED for anything in between.
+     */
+    private static final int GRPC_READ_BUFFER_BYTES = 16 * 1024 * 1024;
 
     private final ServerConfig config;
     private final KvStateMachine stateMachine;
@@ -128,6 +134,7 @@ public final class TernServer implements AutoCloseable {
                                   KvService kv, MaintenanceService maintenance, ClusterView cluster,
                                   ConsensusEngine consensus) {
         GrpcRouting.Builder grpc = GrpcRouting.builder()
+                .intercept(new MessageSizeLimit(config.maxRequestBytes() + GRPC_OVERHEAD_BYTES))
                 .service(new KvEndpoint(kv))
                 .service(new MaintenanceEndpoint(maintenance))
                 .service(new ClusterEndpoint(cluster))
@@ -145,7 +152,7 @@ public final class TernServer implements AutoCloseable {
                         .maxConcurrentStreams(Integer.MAX_VALUE)
                         .build())
                 .addProtocol(GrpcConfig.builder()
-                        .maxReadBufferSize(config.maxRequestBytes() + GRPC_OVERHEAD_BYTES)
+                        .maxReadBufferSize(Math.max(GRPC_READ_BUFFER_BYTES, 2 * (config.maxRequestBytes() + GRPC_OVERHEAD_BYTES)))
                         .build())
                 .addRouting(grpc)
                 .routing(HttpRouting.builder().register(new HealthRoutes(consensus)));

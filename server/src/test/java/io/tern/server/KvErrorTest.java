@@ -51,54 +51,54 @@ class KvErrorTest {
 
     static List<Case> cases() {
         return List.of(
-                new Case("range with empty key", c -> c.kv.range(RangeRequest.newBuilder().build()),
+                new Case("range with empty key", c -> c.kv().range(RangeRequest.newBuilder().build()),
                         Status.Code.INVALID_ARGUMENT, "etcdserver: key is not provided"),
-                new Case("put with empty key", c -> c.kv.put(PutRequest.newBuilder().setValue(b("v")).build()),
+                new Case("put with empty key", c -> c.kv().put(PutRequest.newBuilder().setValue(b("v")).build()),
                         Status.Code.INVALID_ARGUMENT, "etcdserver: key is not provided"),
-                new Case("delete with empty key", c -> c.kv.deleteRange(DeleteRangeRequest.newBuilder().build()),
+                new Case("delete with empty key", c -> c.kv().deleteRange(DeleteRangeRequest.newBuilder().build()),
                         Status.Code.INVALID_ARGUMENT, "etcdserver: key is not provided"),
-                new Case("ignore_value with a value", c -> c.kv.put(PutRequest.newBuilder().setKey(b("k"))
+                new Case("ignore_value with a value", c -> c.kv().put(PutRequest.newBuilder().setKey(b("k"))
                         .setValue(b("v")).setIgnoreValue(true).build()),
                         Status.Code.INVALID_ARGUMENT, "etcdserver: value is provided"),
-                new Case("ignore_lease with a lease", c -> c.kv.put(PutRequest.newBuilder().setKey(b("k"))
+                new Case("ignore_lease with a lease", c -> c.kv().put(PutRequest.newBuilder().setKey(b("k"))
                         .setLease(7).setIgnoreLease(true).build()),
                         Status.Code.INVALID_ARGUMENT, "etcdserver: lease is provided"),
-                new Case("ignore_value on a missing key", c -> c.kv.put(PutRequest.newBuilder().setKey(b("missing"))
+                new Case("ignore_value on a missing key", c -> c.kv().put(PutRequest.newBuilder().setKey(b("missing"))
                         .setIgnoreValue(true).build()),
                         Status.Code.INVALID_ARGUMENT, "etcdserver: key not found"),
-                new Case("ignore_lease on a missing key", c -> c.kv.put(PutRequest.newBuilder().setKey(b("missing"))
+                new Case("ignore_lease on a missing key", c -> c.kv().put(PutRequest.newBuilder().setKey(b("missing"))
                         .setValue(b("v")).setIgnoreLease(true).build()),
                         Status.Code.INVALID_ARGUMENT, "etcdserver: key not found"),
-                new Case("future revision", c -> c.kv.range(RangeRequest.newBuilder().setKey(b("k")).setRevision(1_000_000).build()),
+                new Case("future revision", c -> c.kv().range(RangeRequest.newBuilder().setKey(b("k")).setRevision(1_000_000).build()),
                         Status.Code.OUT_OF_RANGE, "etcdserver: mvcc: required revision is a future revision"),
-                new Case("129 ops in a txn", c -> c.kv.txn(TxnRequest.newBuilder()
+                new Case("129 ops in a txn", c -> c.kv().txn(TxnRequest.newBuilder()
                         .addAllSuccess(IntStream.range(0, 129).mapToObj(i -> put("k" + i)).toList()).build()),
                         Status.Code.INVALID_ARGUMENT, "etcdserver: too many operations in txn request"),
-                new Case("129 compares in a txn", c -> c.kv.txn(TxnRequest.newBuilder()
+                new Case("129 compares in a txn", c -> c.kv().txn(TxnRequest.newBuilder()
                         .addAllCompare(IntStream.range(0, 129).mapToObj(i -> Compare.newBuilder().setKey(b("k" + i)).build()).toList()).build()),
                         Status.Code.INVALID_ARGUMENT, "etcdserver: too many operations in txn request"),
-                new Case("same key put twice in a txn", c -> c.kv.txn(TxnRequest.newBuilder()
+                new Case("same key put twice in a txn", c -> c.kv().txn(TxnRequest.newBuilder()
                         .addSuccess(put("dup")).addSuccess(put("dup")).build()),
                         Status.Code.INVALID_ARGUMENT, "etcdserver: duplicate key given in txn request"),
-                new Case("put inside a deleted range in a txn", c -> c.kv.txn(TxnRequest.newBuilder()
+                new Case("put inside a deleted range in a txn", c -> c.kv().txn(TxnRequest.newBuilder()
                         .addSuccess(RequestOp.newBuilder().setRequestDeleteRange(DeleteRangeRequest.newBuilder()
                                 .setKey(b("a")).setRangeEnd(b("z")))).addSuccess(put("m")).build()),
                         Status.Code.INVALID_ARGUMENT, "etcdserver: duplicate key given in txn request"),
-                new Case("nested txn puts a key the outer one puts", c -> c.kv.txn(TxnRequest.newBuilder()
+                new Case("nested txn puts a key the outer one puts", c -> c.kv().txn(TxnRequest.newBuilder()
                         .addSuccess(put("n")).addSuccess(RequestOp.newBuilder().setRequestTxn(
                                 TxnRequest.newBuilder().addSuccess(put("n")))).build()),
                         Status.Code.INVALID_ARGUMENT, "etcdserver: duplicate key given in txn request"),
-                new Case("empty op in a txn", c -> c.kv.txn(TxnRequest.newBuilder()
+                new Case("empty op in a txn", c -> c.kv().txn(TxnRequest.newBuilder()
                         .addSuccess(RequestOp.getDefaultInstance()).build()),
                         Status.Code.INVALID_ARGUMENT, "etcdserver: key not found"),
-                new Case("empty compare key", c -> c.kv.txn(TxnRequest.newBuilder()
+                new Case("empty compare key", c -> c.kv().txn(TxnRequest.newBuilder()
                         .addCompare(Compare.newBuilder()).build()),
                         Status.Code.INVALID_ARGUMENT, "etcdserver: key is not provided"),
-                new Case("txn range at a future revision", c -> c.kv.txn(TxnRequest.newBuilder()
+                new Case("txn range at a future revision", c -> c.kv().txn(TxnRequest.newBuilder()
                         .addSuccess(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder()
                                 .setKey(b("k")).setRevision(1_000_000))).addSuccess(put("tx-future")).build()),
                         Status.Code.OUT_OF_RANGE, "etcdserver: mvcc: required revision is a future revision"),
-                new Case("request over 1.5 MiB", c -> c.kv.put(PutRequest.newBuilder().setKey(b("big"))
+                new Case("request over 1.5 MiB", c -> c.kv().put(PutRequest.newBuilder().setKey(b("big"))
                         .setValue(ByteString.copyFrom(new byte[1536 * 1024 + 1])).build()),
                         Status.Code.INVALID_ARGUMENT, "etcdserver: request is too large"));
     }
@@ -122,16 +122,35 @@ class KvErrorTest {
         servers.values().forEach(TernServer::close);
     }
 
+    @ParameterizedTest
+    @MethodSource("engines")
+    void aFrameFarOverTheLimitIsRefusedAndTheMemberKeepsServing(String engine) {
+        RawClient client = clients.get(engine);
+        StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, () -> client.kv().put(
+                PutRequest.newBuilder().setKey(b("huge")).setValue(ByteString.copyFrom(new byte[3 * 1024 * 1024])).build()));
+        assertThat(e).as("a 3 MiB request fails").isNotNull();
+        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        assertThat(e.getStatus().getDescription()).startsWith("grpc: received message larger than max (");
+        try (RawClient fresh = new RawClient(servers.get(engine))) {
+            assertThat(fresh.kv().put(PutRequest.newBuilder().setKey(b("after-huge")).setValue(b("v")).build())
+                    .getHeader().getRevision()).isPositive();
+        }
+    }
+
+    static Stream<String> engines() {
+        return TernHarness.ENGINES.stream();
+    }
+
     @ParameterizedTest(name = "{0}: {1}")
     @MethodSource("engineCases")
     void answersWithEtcdsError(String engine, Case c) {
         RawClient client = clients.get(engine);
-        long before = client.kv.range(RangeRequest.newBuilder().setKey(b("probe")).build()).getHeader().getRevision();
+        long before = client.kv().range(RangeRequest.newBuilder().setKey(b("probe")).build()).getHeader().getRevision();
         StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, () -> c.call().accept(client));
         assertThat(e).as("an error").isNotNull();
         assertThat(e.getStatus().getCode()).isEqualTo(c.code());
         assertThat(e.getStatus().getDescription()).isEqualTo(c.message());
-        long after = client.kv.range(RangeRequest.newBuilder().setKey(b("probe")).build()).getHeader().getRevision();
+        long after = client.kv().range(RangeRequest.newBuilder().setKey(b("probe")).build()).getHeader().getRevision();
         assertThat(after).as("a rejected request changes nothing").isEqualTo(before);
     }
 }

@@ -100,14 +100,14 @@ class KvWriteTest {
     void ignoreValueAndIgnoreLeaseKeepTheStoredOnes(String engine) {
         String k = ns() + "k";
         try (RawClient raw = new RawClient(servers.get(engine))) {
-            raw.kv.put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8(k))
+            raw.kv().put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8(k))
                     .setValue(ByteString.copyFromUtf8("kept")).setLease(0).build());
-            var resp = raw.kv.put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8(k))
+            var resp = raw.kv().put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8(k))
                     .setIgnoreValue(true).setPrevKv(true).build());
             assertThat(resp.getPrevKv().getValue().toStringUtf8()).isEqualTo("kept");
-            raw.kv.put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8(k))
+            raw.kv().put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8(k))
                     .setValue(ByteString.copyFromUtf8("new")).setIgnoreLease(true).build());
-            var got = raw.kv.range(RangeRequest.newBuilder().setKey(ByteString.copyFromUtf8(k)).build());
+            var got = raw.kv().range(RangeRequest.newBuilder().setKey(ByteString.copyFromUtf8(k)).build());
             assertThat(got.getKvs(0).getValue().toStringUtf8()).isEqualTo("new");
             assertThat(got.getKvs(0).getVersion()).isEqualTo(3);
         }
@@ -181,20 +181,20 @@ class KvWriteTest {
     void compareOverARangeNeedsEveryKeyAndLeaseCompares(String engine) {
         String p = ns();
         try (RawClient raw = new RawClient(servers.get(engine))) {
-            raw.kv.put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8(p + "a")).build());
-            raw.kv.put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8(p + "b")).build());
-            raw.kv.put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8(p + "b")).build());
+            raw.kv().put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8(p + "a")).build());
+            raw.kv().put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8(p + "b")).build());
+            raw.kv().put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8(p + "b")).build());
             ByteString from = ByteString.copyFromUtf8(p);
             ByteString end = ByteString.copyFromUtf8(p.substring(0, p.length() - 1) + "0");
             Compare allVersion1 = Compare.newBuilder().setKey(from).setRangeEnd(end)
                     .setTarget(Compare.CompareTarget.VERSION).setResult(Compare.CompareResult.EQUAL).setVersion(1).build();
-            assertThat(raw.kv.txn(TxnRequest.newBuilder().addCompare(allVersion1).build()).getSucceeded()).isFalse();
+            assertThat(raw.kv().txn(TxnRequest.newBuilder().addCompare(allVersion1).build()).getSucceeded()).isFalse();
             Compare allExist = Compare.newBuilder().setKey(from).setRangeEnd(end)
                     .setTarget(Compare.CompareTarget.CREATE).setResult(Compare.CompareResult.GREATER).setCreateRevision(0).build();
-            assertThat(raw.kv.txn(TxnRequest.newBuilder().addCompare(allExist).build()).getSucceeded()).isTrue();
+            assertThat(raw.kv().txn(TxnRequest.newBuilder().addCompare(allExist).build()).getSucceeded()).isTrue();
             Compare noLease = Compare.newBuilder().setKey(ByteString.copyFromUtf8(p + "a"))
                     .setTarget(Compare.CompareTarget.LEASE).setResult(Compare.CompareResult.EQUAL).setLease(0).build();
-            assertThat(raw.kv.txn(TxnRequest.newBuilder().addCompare(noLease).build()).getSucceeded()).isTrue();
+            assertThat(raw.kv().txn(TxnRequest.newBuilder().addCompare(noLease).build()).getSucceeded()).isTrue();
         }
     }
 

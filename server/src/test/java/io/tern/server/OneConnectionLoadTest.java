@@ -61,7 +61,7 @@ class OneConnectionLoadTest {
             assertThat(done.await(5, TimeUnit.MINUTES)).as("all calls answered").isTrue();
             assertThat(failure.get()).as("no call failed").isNull();
             assertThat(ok.get()).isEqualTo(total);
-            long count = raw.kv.range(RangeRequest.newBuilder().setKey(ByteString.copyFromUtf8("load/"))
+            long count = raw.kv().range(RangeRequest.newBuilder().setKey(ByteString.copyFromUtf8("load/"))
                     .setRangeEnd(ByteString.copyFromUtf8("load0")).setCountOnly(true).build()).getCount();
             assertThat(count).isEqualTo(total);
         }

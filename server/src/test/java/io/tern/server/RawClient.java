@@ -13,14 +13,19 @@ import java.util.concurrent.TimeUnit;
  */
 final class RawClient implements AutoCloseable {
     final ManagedChannel channel;
-    final KVGrpc.KVBlockingStub kv;
-    final MaintenanceGrpc.MaintenanceBlockingStub maintenance;
 
     RawClient(TernServer server) {
         channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.clientPort(0))
                 .usePlaintext().maxInboundMessageSize(64 * 1024 * 1024).build();
-        kv = KVGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
-        maintenance = MaintenanceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    /** A KV stub whose deadline starts now (a stub's deadline is fixed when the stub is made). */
+    KVGrpc.KVBlockingStub kv() {
+        return KVGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    MaintenanceGrpc.MaintenanceBlockingStub maintenance() {
+        return MaintenanceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
     }
 
     @Override
