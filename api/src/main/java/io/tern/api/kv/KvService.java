@@ -68,69 +68,56 @@ public final class KvService {
     /** A txn without writes is read-only: it is served like a range (serializable only if every range is). */
     public CompletableFuture<TxnResponse> txn(TxnRequest r) {
         validation.checkTxn(r);
-        if (!writes(r)) {
-            CompletableFuture<Void> ready = serializable(r)
+        TxnReads reads = TxnReads.of(r);
+        if (!reads.writes()) {
+            CompletableFuture<Void> ready = reads.serializable()
                     ? CompletableFuture.completedFuture(null) : consensus.readBarrier();
             return ready.thenApply(v -> {
                 KvStore s = store.get();
                 var view = s.beginRead();
                 TxnResponse.Builder b = TxnApply.apply(view, r);
                 // As for a range: a compaction that overtook the reads may have removed versions they needed.
-                s.checkNotCompacted(oldestRead(r, view.revision()));
+                s.checkNotCompacted(Math.min(view.revision(), reads.oldestRevision()));
                 return b.setHeader(headers.header(view.revision(), consensus.term())).build();
             });
         }
         return propose(RaftRequest.newBuilder().setTxn(r).build(), TxnResponse.class);
     }
 
-    private static boolean writes(TxnRequest r) {
-        for (var list : java.util.List.of(r.getSuccessList(), r.getFailureList())) {
-            for (RequestOp op : list) {
-                switch (op.getRequestCase()) {
-                    case REQUEST_PUT, REQUEST_DELETE_RANGE -> {
-                        return true;
-                    }
-                    case REQUEST_TXN -> {
-                        if (writes(op.getRequestTxn())) {
-                            return true;
+    /**
+     * What a txn's operations, nested ones included, ask of the store, gathered in one walk.
+     *
+     * @param writes         some branch puts or deletes (otherwise the txn is read-only)
+     * @param serializable   every range is serializable (etcd then skips the read barrier)
+     * @param oldestRevision the lowest explicit range revision, {@code Long.MAX_VALUE} when none
+     */
+    private record TxnReads(boolean writes, boolean serializable, long oldestRevision) {
+        static TxnReads of(TxnRequest r) {
+            boolean writes = false;
+            boolean serializable = true;
+            long oldest = Long.MAX_VALUE;
+            for (var list : java.util.List.of(r.getSuccessList(), r.getFailureList())) {
+                for (RequestOp op : list) {
+                    switch (op.getRequestCase()) {
+                        case REQUEST_PUT, REQUEST_DELETE_RANGE -> writes = true;
+                        case REQUEST_RANGE -> {
+                            serializable &= op.getRequestRange().getSerializable();
+                            if (op.getRequestRange().getRevision() > 0) {
+                                oldest = Math.min(oldest, op.getRequestRange().getRevision());
+                            }
                         }
+                        case REQUEST_TXN -> {
+                            TxnReads nested = of(op.getRequestTxn());
+                            writes |= nested.writes;
+                            serializable &= nested.serializable;
+                            oldest = Math.min(oldest, nested.oldestRevision);
+                        }
+                        case REQUEST_NOT_SET -> { }
                     }
-                    default -> { }
                 }
             }
+            return new TxnReads(writes, serializable, oldest);
         }
-        return false;
-    }
-
-    /** The oldest revision a read-only txn reads at: compares and plain ranges read at {@code current}. */
-    private static long oldestRead(TxnRequest r, long current) {
-        long oldest = current;
-        for (var list : java.util.List.of(r.getSuccessList(), r.getFailureList())) {
-            for (RequestOp op : list) {
-                if (op.getRequestCase() == RequestOp.RequestCase.REQUEST_RANGE && op.getRequestRange().getRevision() > 0) {
-                    oldest = Math.min(oldest, op.getRequestRange().getRevision());
-                }
-                if (op.getRequestCase() == RequestOp.RequestCase.REQUEST_TXN) {
-                    oldest = Math.min(oldest, oldestRead(op.getRequestTxn(), current));
-                }
-            }
-        }
-        return oldest;
-    }
-
-    /** etcd: a read-only txn skips the read barrier only when every range in it is serializable. */
-    private static boolean serializable(TxnRequest r) {
-        for (var list : java.util.List.of(r.getSuccessList(), r.getFailureList())) {
-            for (RequestOp op : list) {
-                if (op.getRequestCase() == RequestOp.RequestCase.REQUEST_RANGE && !op.getRequestRange().getSerializable()) {
-                    return false;
-                }
-                if (op.getRequestCase() == RequestOp.RequestCase.REQUEST_TXN && !serializable(op.getRequestTxn())) {
-                    return false;
-                }
-            }
-        }
-        return true;
     }
 
     public CompletableFuture<CompactionResponse> compact(CompactionRequest r) {

@@ -23,7 +23,8 @@ import java.util.List;
 record MVStoreOptions(Duration commitInterval, Duration idleCommitInterval, int cacheMiB, Duration retention,
                       int autoCompactFillRate) {
 
-    static final String PREFIX = "mvstore.";
+    static final String ENGINE = "mvstore";
+    static final String PREFIX = ENGINE + ".";
     static final String COMMIT_INTERVAL_MS = PREFIX + "commit-interval-ms";
     static final String IDLE_COMMIT_INTERVAL_MS = PREFIX + "idle-commit-interval-ms";
     static final String CACHE_MIB = PREFIX + "cache-mib";
@@ -50,7 +51,7 @@ record MVStoreOptions(Duration commitInterval, Duration idleCommitInterval, int 
      * engine's prefix fails, so a typo is not silently ignored.
      */
     static MVStoreOptions from(StorageConfig config) {
-        config.requireKnownOptions("mvstore", KEYS);
+        config.requireKnownOptions(ENGINE, KEYS);
         return new MVStoreOptions(
                 Duration.ofMillis(config.longOption(COMMIT_INTERVAL_MS, DEFAULTS.commitInterval.toMillis())),
                 Duration.ofMillis(config.longOption(IDLE_COMMIT_INTERVAL_MS, DEFAULTS.idleCommitInterval.toMillis())),

@@ -12,7 +12,8 @@ import java.util.List;
  *                         ({@code rocksdb.write-buffer-bytes}, default 64 MiB, at least 64 KiB)
  */
 record RocksDbOptions(long blockCacheBytes, long writeBufferBytes) {
-    static final String PREFIX = "rocksdb.";
+    static final String ENGINE = "rocksdb";
+    static final String PREFIX = ENGINE + ".";
     static final String BLOCK_CACHE_BYTES = PREFIX + "block-cache-bytes";
     static final String WRITE_BUFFER_BYTES = PREFIX + "write-buffer-bytes";
     private static final List<String> KEYS = List.of(BLOCK_CACHE_BYTES, WRITE_BUFFER_BYTES);
@@ -36,7 +37,7 @@ record RocksDbOptions(long blockCacheBytes, long writeBufferBytes) {
      * engine's prefix fails, so a typo is not silently ignored.
      */
     static RocksDbOptions from(StorageConfig config) {
-        config.requireKnownOptions("rocksdb", KEYS);
+        config.requireKnownOptions(ENGINE, KEYS);
         return new RocksDbOptions(
                 config.longOption(BLOCK_CACHE_BYTES, DEFAULTS.blockCacheBytes),
                 config.longOption(WRITE_BUFFER_BYTES, DEFAULTS.writeBufferBytes));
