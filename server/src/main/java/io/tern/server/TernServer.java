@@ -10,17 +10,28 @@ import io.helidon.webserver.http2.Http2Config;
 import io.tern.api.apply.KvStateMachine;
 import io.tern.api.cluster.ClusterView;
 import io.tern.api.cluster.ResponseHeaders;
+import io.tern.api.apply.Proposer;
+import io.tern.api.cluster.IdGenerator;
+import io.tern.api.concurrency.ElectionService;
+import io.tern.api.concurrency.LockService;
 import io.tern.api.kv.KvLimits;
+import io.tern.api.lease.LeaseExpiry;
+import io.tern.api.lease.LeaseLimits;
+import io.tern.api.lease.LeaseService;
+import io.tern.api.lease.Lessor;
+import io.tern.api.watch.WatchConfig;
+import io.tern.api.watch.WatchHub;
 import io.tern.api.kv.KvService;
 import io.tern.api.maintenance.MaintenanceService;
 import io.tern.api.proto.etcdserverpb.AuthGrpc;
-import io.tern.api.proto.etcdserverpb.LeaseGrpc;
-import io.tern.api.proto.etcdserverpb.WatchGrpc;
-import io.tern.api.proto.v3electionpb.ElectionGrpc;
-import io.tern.api.proto.v3lockpb.LockGrpc;
 import io.tern.server.config.ServerConfig;
 import io.tern.server.grpc.ClusterEndpoint;
+import io.tern.server.grpc.ConnectionTracker;
+import io.tern.server.grpc.ElectionEndpoint;
+import io.tern.server.grpc.LockEndpoint;
 import io.tern.server.grpc.KvEndpoint;
+import io.tern.server.grpc.LeaseEndpoint;
+import io.tern.server.grpc.WatchEndpoint;
 import io.tern.server.grpc.MaintenanceEndpoint;
 import io.tern.server.grpc.MessageSizeLimit;
 import io.tern.server.http.HealthRoutes;
@@ -54,12 +65,27 @@ public final class TernServer implements AutoCloseable {
     private final ServerConfig config;
     private final KvStateMachine stateMachine;
     private final ConsensusEngine consensus;
+    private final Services services;
     private final WebServer web;
 
-    private TernServer(ServerConfig config, KvStateMachine stateMachine, ConsensusEngine consensus, WebServer web) {
+    /** What the endpoints serve; built once consensus exists, closed before it. */
+    private record Services(KvService kv, MaintenanceService maintenance, ClusterView cluster, WatchHub watches,
+                            LeaseService leases, LeaseExpiry expiry, ConnectionTracker connections) {
+        void close() {
+            try {
+                expiry.close();
+            } finally {
+                watches.close();
+            }
+        }
+    }
+
+    private TernServer(ServerConfig config, KvStateMachine stateMachine, ConsensusEngine consensus, Services services,
+                       WebServer web) {
         this.config = config;
         this.stateMachine = stateMachine;
         this.consensus = consensus;
+        this.services = services;
         this.web = web;
     }
 
@@ -87,73 +113,88 @@ public final class TernServer implements AutoCloseable {
         long clusterId = bootstrap.clusterId();
         ResponseHeaders headers = new ResponseHeaders(clusterId, memberId);
 
+        Lessor lessor = new Lessor(System::nanoTime);
         KvStateMachine sm = new KvStateMachine(storage, StorageConfig.of(dir.kv()),
-                new StorageContext(config.name()), headers);
+                new StorageContext(config.name()), headers, lessor, config.electionTimeout());
         Duration requestTimeout = Duration.ofSeconds(5).plus(config.electionTimeout().multipliedBy(2));
         ConsensusEngine consensus = raft.create(new ConsensusConfig(config.name(), memberId, dir.raft(), peers,
                 config.heartbeat(), config.electionTimeout(), config.snapshotCount(), requestTimeout), sm);
+        WatchHub watches = new WatchHub(sm::store, headers, consensus::term,
+                WatchConfig.defaults(config.maxRequestBytes()).withProgressInterval(config.watchProgressInterval()));
+        sm.listen(watches);
+        Proposer proposer = new Proposer(consensus, config.maxRequestBytes());
+        LeaseService leases = new LeaseService(proposer, lessor, sm::store, headers,
+                new IdGenerator(memberId, System.currentTimeMillis()),
+                LeaseLimits.forElectionTimeout(config.electionTimeout()));
+        Services services = new Services(
+                new KvService(consensus, sm::store, headers, new KvLimits(config.maxRequestBytes(), config.maxTxnOps())),
+                new MaintenanceService(consensus, sm::store, headers),
+                new ClusterView(headers, members, () -> sm.store().currentRevision(), consensus),
+                watches, leases, new LeaseExpiry(leases, requestTimeout), new ConnectionTracker());
         WebServer web = null;
         try {
             consensus.start();
-            KvService kv = new KvService(consensus, sm::store, headers,
-                    new KvLimits(config.maxRequestBytes(), config.maxTxnOps()));
-            MaintenanceService maintenance = new MaintenanceService(consensus, sm::store, headers);
-            ClusterView cluster = new ClusterView(headers, members, () -> sm.store().currentRevision(), consensus);
-            web = buildWeb(config, kv, maintenance, cluster, consensus).start();
+            services.expiry().start();
+            web = buildWeb(config, services, consensus).start();
             if (!web.isRunning()) {
                 throw new IllegalStateException("the web server did not start on " + config.listenClientUrls());
             }
         } catch (RuntimeException e) {
+            services.close();
             consensus.close();
             sm.close();
             throw e;
         }
         LOG.log(System.Logger.Level.INFO, "tern member {0} ({1}) of cluster {2} serving clients on {3}",
                 config.name(), Long.toHexString(memberId), Long.toHexString(clusterId), config.listenClientUrls());
-        return new TernServer(config, sm, consensus, web);
+        return new TernServer(config, sm, consensus, services, web);
     }
 
-    private static WebServer buildWeb(ServerConfig config, KvService kv, MaintenanceService maintenance,
-                                      ClusterView cluster, ConsensusEngine consensus) {
+    private static WebServer buildWeb(ServerConfig config, Services services, ConsensusEngine consensus) {
         WebServerConfig.Builder builder = WebServer.builder();
         List<URI> urls = config.listenClientUrls();
         for (int i = 0; i < urls.size(); i++) {
             URI u = urls.get(i);
             if (i == 0) {
-                configure(builder, u, config, kv, maintenance, cluster, consensus);
+                configure(builder, "@default", u, config, services, consensus);
             } else {
                 ListenerConfig.Builder listener = ListenerConfig.builder();
-                configure(listener, u, config, kv, maintenance, cluster, consensus);
+                configure(listener, "client-" + i, u, config, services, consensus);
                 builder.putSocket("client-" + i, listener.build());
             }
         }
         return builder.build();
     }
 
-    private static void configure(ListenerConfig.BuilderBase<?, ?> listener, URI url, ServerConfig config,
-                                  KvService kv, MaintenanceService maintenance, ClusterView cluster,
-                                  ConsensusEngine consensus) {
+    private static void configure(ListenerConfig.BuilderBase<?, ?> listener, String name, URI url, ServerConfig config,
+                                  Services services, ConsensusEngine consensus) {
         GrpcRouting.Builder grpc = GrpcRouting.builder()
                 .intercept(new MessageSizeLimit(config.maxRequestBytes() + GRPC_OVERHEAD_BYTES))
-                .service(new KvEndpoint(kv))
-                .service(new MaintenanceEndpoint(maintenance))
-                .service(new ClusterEndpoint(cluster))
+                .service(new KvEndpoint(services.kv()))
+                .service(new MaintenanceEndpoint(services.maintenance()))
+                .service(new ClusterEndpoint(services.cluster()))
+                .service(new WatchEndpoint(services.watches(), services.connections()))
+                .service(new LeaseEndpoint(services.leases()))
+                .service(new LockEndpoint(new LockService(services.kv(), services.leases(), services.watches()),
+                        services.connections()))
+                .service(new ElectionEndpoint(new ElectionService(services.kv(), services.leases(), services.watches()),
+                        services.connections()))
                 // Registered so clients get a gRPC UNIMPLEMENTED rather than an HTTP 404 until their work lands.
-                .service(new WatchGrpc.WatchImplBase() { })
-                .service(new LeaseGrpc.LeaseImplBase() { })
-                .service(new AuthGrpc.AuthImplBase() { })
-                .service(new LockGrpc.LockImplBase() { })
-                .service(new ElectionGrpc.ElectionImplBase() { });
+                .service(new AuthGrpc.AuthImplBase() { });
+        Http2Config http2 = Http2Config.builder()
+                .maxRapidResets(Integer.MAX_VALUE)
+                .maxConcurrentStreams(Integer.MAX_VALUE)
+                .build();
+        GrpcConfig grpcConfig = GrpcConfig.builder()
+                .maxReadBufferSize(Math.max(GRPC_READ_BUFFER_BYTES, 2 * (config.maxRequestBytes() + GRPC_OVERHEAD_BYTES)))
+                .build();
         listener.host(url.getHost())
                 .port(url.getPort())
                 .connectionOptions(o -> o.tcpNoDelay(true))
-                .addProtocol(Http2Config.builder()
-                        .maxRapidResets(Integer.MAX_VALUE)
-                        .maxConcurrentStreams(Integer.MAX_VALUE)
-                        .build())
-                .addProtocol(GrpcConfig.builder()
-                        .maxReadBufferSize(Math.max(GRPC_READ_BUFFER_BYTES, 2 * (config.maxRequestBytes() + GRPC_OVERHEAD_BYTES)))
-                        .build())
+                // Ours first: HTTP/2 with connection-end tracking; Helidon's own stays for HTTP/1 upgrades.
+                .addConnectionSelector(services.connections().http2Selector(name, http2, grpcConfig))
+                .addProtocol(http2)
+                .addProtocol(grpcConfig)
                 .addRouting(grpc)
                 .routing(HttpRouting.builder().register(new HealthRoutes(consensus)));
     }
@@ -184,15 +225,29 @@ public final class TernServer implements AutoCloseable {
         return config;
     }
 
+    /** The watch hub (for tests that look at server-side watch state). */
+    public WatchHub watches() {
+        return services.watches();
+    }
+
+    /** Registered connection-close actions (for tests that look for leaks). */
+    public int trackedConnectionActions() {
+        return services.connections().pending();
+    }
+
     @Override
     public void close() {
         try {
             web.stop();
         } finally {
             try {
-                consensus.close();
+                services.close();
             } finally {
-                stateMachine.close();
+                try {
+                    consensus.close();
+                } finally {
+                    stateMachine.close();
+                }
             }
         }
     }

@@ -30,10 +30,7 @@ class RaftSnapshotTest {
     }
 
     private static ServerConfig config(Path dir, String engine, int peerPort) {
-        ServerConfig base = ServerConfig.singleNode("default", dir, 0, peerPort, engine);
-        return new ServerConfig(base.name(), base.dataDir(), base.listenClientUrls(), base.advertiseClientUrls(),
-                base.initialAdvertisePeerUrls(), base.initialCluster(), base.initialClusterToken(), engine,
-                base.maxRequestBytes(), base.maxTxnOps(), base.heartbeat(), base.electionTimeout(), 50);
+        return ServerConfig.singleNode("default", dir, 0, peerPort, engine).withSnapshotCount(50);
     }
 
     @ParameterizedTest

@@ -3,6 +3,9 @@ package io.tern.server;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.tern.api.proto.etcdserverpb.KVGrpc;
+import io.tern.api.proto.etcdserverpb.LeaseGrpc;
+import io.tern.api.proto.v3electionpb.ElectionGrpc;
+import io.tern.api.proto.v3lockpb.LockGrpc;
 import io.tern.api.proto.etcdserverpb.MaintenanceGrpc;
 
 import java.util.concurrent.TimeUnit;
@@ -26,6 +29,23 @@ final class RawClient implements AutoCloseable {
 
     MaintenanceGrpc.MaintenanceBlockingStub maintenance() {
         return MaintenanceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    LeaseGrpc.LeaseBlockingStub lease() {
+        return LeaseGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    LockGrpc.LockBlockingStub lock() {
+        return LockGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    ElectionGrpc.ElectionBlockingStub election() {
+        return ElectionGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    /** Opens a raw bidi watch stream whose responses are collected in order. */
+    WatchProbe watch() {
+        return new WatchProbe(channel);
     }
 
     @Override

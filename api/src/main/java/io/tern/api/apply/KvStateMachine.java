@@ -6,7 +6,12 @@ import io.tern.api.error.EtcdException;
 import io.tern.api.kv.TxnApply;
 import io.tern.api.mvcc.KvStore;
 import io.tern.api.mvcc.KvStoreTxn;
+import io.tern.api.lease.Lessor;
+import io.tern.api.mvcc.KvChange;
 import io.tern.api.proto.etcdserverpb.CompactionResponse;
+import io.tern.api.proto.etcdserverpb.LeaseGrantRequest;
+import io.tern.api.proto.etcdserverpb.LeaseGrantResponse;
+import io.tern.api.proto.etcdserverpb.LeaseRevokeResponse;
 import io.tern.api.proto.raft.RaftRequest;
 import io.tern.spi.consensus.LogEntry;
 import io.tern.spi.consensus.StateMachine;
@@ -16,8 +21,12 @@ import io.tern.spi.storage.StorageEngine;
 import io.tern.spi.storage.StorageProvider;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Applies committed {@link RaftRequest}s to the {@link KvStore}. All entries of one {@link #apply} call
@@ -34,15 +43,44 @@ public final class KvStateMachine implements StateMachine {
     private final StorageConfig storageConfig;
     private final StorageContext context;
     private final ResponseHeaders headers;
+    private final Lessor lessor;
+    private final Duration leaderExtend;
+    private final List<CommitListener> listeners = new CopyOnWriteArrayList<>();
     private volatile KvStore store;
 
+    /** Told of every commit, on the apply thread, after readers can see it. */
+    @FunctionalInterface
+    public interface CommitListener {
+        /**
+         * @param changes  the key changes of the commit in revision order (the list is not retained by the caller)
+         * @param revision the store's revision after the commit
+         */
+        void committed(List<KvChange> changes, long revision);
+
+        /** The whole store was replaced by an installed snapshot: changes may have been skipped. */
+        default void replaced() {
+        }
+    }
+
+    /**
+     * @param lessor       the lease view this state machine keeps up to date
+     * @param leaderExtend extra time every lease gets when this member becomes leader (etcd: the election timeout)
+     */
     public KvStateMachine(StorageProvider provider, StorageConfig storageConfig, StorageContext context,
-                          ResponseHeaders headers) {
+                          ResponseHeaders headers, Lessor lessor, Duration leaderExtend) {
         this.provider = provider;
         this.storageConfig = storageConfig;
         this.context = context;
         this.headers = headers;
+        this.lessor = lessor;
+        this.leaderExtend = leaderExtend;
         this.store = KvStore.open(provider.create(storageConfig, context));
+        resetLessor();
+    }
+
+    /** Adds a listener; call before consensus starts so that no commit is missed. */
+    public void listen(CommitListener listener) {
+        listeners.add(listener);
     }
 
     /** The store readers use; replaced when a snapshot is installed. */
@@ -60,6 +98,7 @@ public final class KvStateMachine implements StateMachine {
         KvStore s = store;
         long applied = s.appliedIndex();
         List<Object> results = new ArrayList<>(entries.size());
+        List<Runnable> lessorUpdates = new ArrayList<>();
         KvStoreTxn txn = s.beginWrite();
         long last = applied;
         try {
@@ -68,7 +107,7 @@ public final class KvStateMachine implements StateMachine {
                     throw new IllegalStateException("log entry " + e.index() + " handed over again; the store has applied "
                             + last);
                 }
-                results.add(applyOne(s, txn, e));
+                results.add(applyOne(s, txn, e, lessorUpdates));
                 last = e.index();
             }
             txn.commit(last);
@@ -76,10 +115,32 @@ public final class KvStateMachine implements StateMachine {
             txn.abandon();
             throw e;
         }
+        lessorUpdates.forEach(Runnable::run);
+        if (!txn.changes().isEmpty()) {
+            for (CommitListener l : listeners) {
+                l.committed(txn.changes(), s.currentRevision());
+            }
+        }
         return results;
     }
 
-    private Object applyOne(KvStore s, KvStoreTxn txn, LogEntry e) {
+    @Override
+    public void onLeaderStart(long term) {
+        lessor.promote(leaderExtend);
+    }
+
+    @Override
+    public void onLeaderStop() {
+        lessor.demote();
+    }
+
+    private void resetLessor() {
+        Map<Long, Long> ttls = new HashMap<>();
+        store.leases(ttls::put);
+        lessor.reset(ttls);
+    }
+
+    private Object applyOne(KvStore s, KvStoreTxn txn, LogEntry e, List<Runnable> lessorUpdates) {
         RaftRequest request;
         try {
             request = RaftRequest.parseFrom(e.data());
@@ -112,6 +173,33 @@ public final class KvStateMachine implements StateMachine {
                     }
                     yield resp;
                 }
+                case LEASE_GRANT -> {
+                    LeaseGrantRequest g = request.getLeaseGrant();
+                    txn.grantLease(g.getID(), g.getTTL());
+                    lessorUpdates.add(() -> lessor.granted(g.getID(), g.getTTL()));
+                    yield LeaseGrantResponse.newBuilder().setHeader(headers.header(txn.endEntry(), e.term()))
+                            .setID(g.getID()).setTTL(g.getTTL()).build();
+                }
+                case LEASE_REVOKE -> {
+                    long id = request.getLeaseRevoke().getID();
+                    txn.revokeLease(id);
+                    lessorUpdates.add(() -> lessor.revoked(id));
+                    yield LeaseRevokeResponse.newBuilder().setHeader(headers.header(txn.endEntry(), e.term())).build();
+                }
+                case LEASE_EXPIRE -> {
+                    // Each lease at its own revision, like separate revokes; ones already gone are skipped.
+                    int revoked = 0;
+                    for (long id : request.getLeaseExpire().getIdsList()) {
+                        if (txn.leaseExists(id)) {
+                            txn.beginEntry();
+                            txn.revokeLease(id);
+                            txn.endEntry();
+                            lessorUpdates.add(() -> lessor.revoked(id));
+                            revoked++;
+                        }
+                    }
+                    yield revoked;
+                }
                 case REQUEST_NOT_SET -> throw new IllegalStateException("empty request in log entry " + e.index());
             };
             return result;
@@ -136,6 +224,10 @@ public final class KvStateMachine implements StateMachine {
         provider.restore(dir, storageConfig.directory());
         StorageEngine engine = provider.create(storageConfig, context);
         store = KvStore.open(engine);
+        resetLessor();
+        for (CommitListener l : listeners) {
+            l.replaced();
+        }
     }
 
     /** Closes the store. */

@@ -55,6 +55,10 @@ public enum EtcdError {
     AUTH_OLD_REVISION(Status.Code.INVALID_ARGUMENT, "etcdserver: revision of auth store is old"),
 
     NO_LEADER(Status.Code.UNAVAILABLE, "etcdserver: no leader"),
+    // etcd's election service returns these without a gRPC status: clients see UNKNOWN.
+    ELECTION_NOT_LEADER(Status.Code.UNKNOWN, "election: not leader"),
+    ELECTION_NO_LEADER(Status.Code.UNKNOWN, "election: no leader"),
+    ELECTION_LEADER_MISSING(Status.Code.UNKNOWN, "\"leader\" field must be provided"),
     NOT_LEADER(Status.Code.FAILED_PRECONDITION, "etcdserver: not leader"),
     LEADER_CHANGED(Status.Code.UNAVAILABLE, "etcdserver: leader changed"),
     NOT_CAPABLE(Status.Code.UNAVAILABLE, "etcdserver: not capable"),

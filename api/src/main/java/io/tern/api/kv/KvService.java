@@ -2,8 +2,7 @@ package io.tern.api.kv;
 
 import com.google.protobuf.Message;
 import io.tern.api.cluster.ResponseHeaders;
-import io.tern.api.error.EtcdError;
-import io.tern.api.error.EtcdException;
+import io.tern.api.apply.Proposer;
 import io.tern.api.mvcc.KvStore;
 import io.tern.api.proto.etcdserverpb.CompactionRequest;
 import io.tern.api.proto.etcdserverpb.CompactionResponse;
@@ -33,6 +32,7 @@ public final class KvService {
     private final ResponseHeaders headers;
     private final KvLimits limits;
     private final KvValidation validation;
+    private final Proposer proposer;
 
     public KvService(ConsensusEngine consensus, Supplier<KvStore> store, ResponseHeaders headers, KvLimits limits) {
         this.consensus = consensus;
@@ -40,6 +40,7 @@ public final class KvService {
         this.headers = headers;
         this.limits = limits;
         this.validation = new KvValidation(limits.maxTxnOps());
+        this.proposer = new Proposer(consensus, limits.maxRequestBytes());
     }
 
     public CompletableFuture<RangeResponse> range(RangeRequest r) {
@@ -125,24 +126,6 @@ public final class KvService {
     }
 
     private <T extends Message> CompletableFuture<T> propose(RaftRequest request, Class<T> type) {
-        byte[] bytes = request.toByteArray();
-        if (bytes.length > limits.maxRequestBytes()) {
-            return CompletableFuture.failedFuture(EtcdError.REQUEST_TOO_LARGE.exception());
-        }
-        return consensus.propose(bytes).thenCompose(result -> unwrap(result, type));
-    }
-
-    private static <T> CompletableFuture<T> unwrap(Object result, Class<T> type) {
-        if (result instanceof EtcdException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        if (result instanceof CompletableFuture<?> pending) {
-            return pending.thenCompose(r -> unwrap(r, type));
-        }
-        if (!type.isInstance(result)) {
-            return CompletableFuture.failedFuture(new IllegalStateException(
-                    "applied result " + (result == null ? "null" : result.getClass().getName()) + " is not a " + type.getName()));
-        }
-        return CompletableFuture.completedFuture(type.cast(result));
+        return proposer.propose(request, type);
     }
 }

@@ -9,6 +9,8 @@ import java.util.Arrays;
  *  'k' enc(key) ~main        -> version record   one entry per version of a key; newest first
  *  'r' main sub              -> key              the change log, in revision order (watch, compaction)
  *  'm' name                  -> long             store metadata (revision, applied index, compaction)
+ *  'l' id                    -> varint(ttl)      a granted lease and its granted TTL in seconds
+ *  'a' id key                -> (empty)          key is attached to lease id (its live version names it)
  * </pre>
  *
  * {@code enc} escapes each 0x00 as 0x00 0xFF and ends with 0x00 0x01. It keeps unsigned byte order and no
@@ -27,6 +29,8 @@ final class KeyLayout {
     static final byte VERSIONS = 'k';
     static final byte CHANGES = 'r';
     static final byte META = 'm';
+    static final byte LEASES = 'l';
+    static final byte ATTACHED = 'a';
     private static final int REV_BYTES = 8;
 
     private KeyLayout() {
@@ -112,6 +116,55 @@ final class KeyLayout {
 
     static Revision changeRevision(byte[] changeKey) {
         return new Revision(getLong(changeKey, 1), getLong(changeKey, 1 + REV_BYTES));
+    }
+
+    static byte[] leaseKey(long id) {
+        byte[] out = new byte[1 + REV_BYTES];
+        out[0] = LEASES;
+        putLong(out, 1, id);
+        return out;
+    }
+
+    static long leaseId(byte[] leaseKey) {
+        return getLong(leaseKey, 1);
+    }
+
+    /** The prefix of every attachment of lease {@code id}; the user key follows it unescaped. */
+    static byte[] attachedPrefix(long id) {
+        byte[] out = new byte[1 + REV_BYTES];
+        out[0] = ATTACHED;
+        putLong(out, 1, id);
+        return out;
+    }
+
+    static byte[] attachedKey(long id, byte[] key) {
+        byte[] out = Arrays.copyOf(attachedPrefix(id), 1 + REV_BYTES + key.length);
+        System.arraycopy(key, 0, out, 1 + REV_BYTES, key.length);
+        return out;
+    }
+
+    /** The exclusive end of a range of fixed-length prefixes: {@code prefix} plus one in its last byte. */
+    static byte[] prefixSuccessor(byte[] prefix) {
+        byte[] out = prefix.clone();
+        for (int i = out.length - 1; i >= 0; i--) {
+            if (++out[i] != 0) {
+                return out;
+            }
+        }
+        return null;
+    }
+
+    /** A user key for error messages: printable ASCII as is, anything else hex-escaped. */
+    static String describe(byte[] key) {
+        StringBuilder b = new StringBuilder("\"");
+        for (byte x : key) {
+            if (x >= 0x20 && x < 0x7F && x != '"' && x != '\\') {
+                b.append((char) x);
+            } else {
+                b.append(String.format("\\x%02x", x & 0xFF));
+            }
+        }
+        return b.append('"').toString();
     }
 
     static byte[] meta(String name) {

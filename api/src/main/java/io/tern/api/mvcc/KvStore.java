@@ -88,6 +88,33 @@ public final class KvStore implements AutoCloseable {
         }
     }
 
+    /** Receives one granted lease. */
+    @FunctionalInterface
+    public interface LeaseVisitor {
+        void lease(long id, long ttl);
+    }
+
+    /** Visits every granted lease with its granted TTL in seconds, as of the last commit. */
+    public void leases(LeaseVisitor visitor) {
+        KvStoreLeases.leases(engine, visitor);
+    }
+
+    /** The keys attached to lease {@code id} as of the last commit, in key order. */
+    public java.util.List<byte[]> leaseKeys(long id) {
+        return KvStoreLeases.attachedKeys(engine, id);
+    }
+
+    /**
+     * Visits the key changes of revisions {@code from..to} (inclusive) in revision order, as stored;
+     * {@code to} must not exceed {@link #currentRevision()}. Fails with etcd's compacted error when
+     * {@code from} is below the compacted revision or becomes so while reading.
+     */
+    public void changes(long from, long to, java.util.function.Predicate<KvChange> visitor) {
+        checkNotCompacted(from);
+        KvStoreChanges.read(this, from, to, visitor);
+        checkNotCompacted(from);
+    }
+
     /** Writes a consistent, durable copy of the store, as of the last commit, to {@code dir}. */
     public void checkpoint(java.nio.file.Path dir) {
         writeLock.lock();

@@ -14,13 +14,17 @@ import java.util.concurrent.Executors;
 
 /**
  * Physical compaction in the background. Compacting to revision {@code R} keeps, for every key, its
- * newest version at or below {@code R} unless that is a tombstone, and removes every older version and
- * every change-log entry at or below {@code R}:
+ * newest version at or below {@code R} unless that is a tombstone older than {@code R}, and removes every
+ * older version and every change-log entry below {@code R}:
  *
  * <pre>
  *  versions of "a":  3(put) 5(put) 8(del) 11(put)     compact to 9  ->  11(put)
  *  versions of "b":  4(put) 7(put)                    compact to 9  ->  7(put)
+ *  versions of "c":  2(put) 9(del)                    compact to 9  ->  9(del)
  * </pre>
+ *
+ * Revision {@code R} itself stays whole (its change-log entries and tombstones), so a watch may still
+ * start at the compacted revision, as etcd allows; the next compaction removes what it kept.
  *
  * Readers at or above {@code R} never need what is removed, so no lock keeps them out. Work goes in
  * chunks of {@link #CHUNK} change-log entries, each one storage batch; {@code compact-finished} records
@@ -82,7 +86,8 @@ final class KvStoreCompaction implements AutoCloseable {
         Set<String> seen = new LinkedHashSet<>();
         List<byte[]> keys = new ArrayList<>();
         long[] last = {finished};
-        store.engine().scan(KeyLayout.changeKey(finished + 1, 0), KeyLayout.changeKey(target + 1, 0), false, (k, v) -> {
+        // From `finished` itself: the previous compaction kept its target revision's entries.
+        store.engine().scan(KeyLayout.changeKey(finished, 0), KeyLayout.changeKey(target + 1, 0), false, (k, v) -> {
             Revision rev = KeyLayout.changeRevision(k);
             if (changes.size() >= CHUNK && rev.main() != last[0]) {
                 return false; // stop on a revision boundary so progress is a whole revision
@@ -101,7 +106,9 @@ final class KvStoreCompaction implements AutoCloseable {
             removeSuperseded(batch, key, target);
         }
         for (byte[] change : changes) {
-            batch.delete(change);
+            if (KeyLayout.changeRevision(change).main() < target) {
+                batch.delete(change);
+            }
         }
         batch.put(KvStore.META_COMPACT_DONE, KeyLayout.encodeLong(progress));
         store.write(batch);
@@ -109,14 +116,17 @@ final class KvStoreCompaction implements AutoCloseable {
         release();
     }
 
-    /** Deletes every version of {@code key} at or below {@code target} except a live newest one. */
+    /**
+     * Deletes every version of {@code key} at or below {@code target} except the newest one, which goes
+     * too when it is a tombstone written before {@code target}.
+     */
     private void removeSuperseded(WriteBatch batch, byte[] key, long target) {
         byte[] prefix = KeyLayout.keyPrefix(key);
         boolean[] first = {true};
         store.engine().scan(KeyLayout.versionKey(prefix, target), KeyLayout.prefixEnd(prefix), false, (k, v) -> {
             if (first[0]) {
                 first[0] = false;
-                if (!VersionRecord.isTombstone(v)) {
+                if (!VersionRecord.isTombstone(v) || KeyLayout.versionMain(k) == target) {
                     return true;
                 }
             }

@@ -25,6 +25,7 @@ import java.util.List;
  * {@link io.tern.api.error.EtcdException} and leaves no trace in the batch.
  */
 public final class KvStoreTxn {
+    private static final byte[] EMPTY = new byte[0];
     private final KvStore store;
     private final WriteBatch batch = new WriteBatch();
     private final ReadView view;
@@ -34,6 +35,8 @@ public final class KvStoreTxn {
     /** The revision the open entry writes at, and the next sub revision within it. */
     private long entryRevision;
     private long sub;
+    /** Every key change of the batch, in revision order, for watchers. */
+    private final List<KvChange> changes = new ArrayList<>();
 
     KvStoreTxn(KvStore store, StorageEngine engine, long revision, long compact) {
         this.store = store;
@@ -71,10 +74,16 @@ public final class KvStoreTxn {
         return KvStoreRange.range(view, r, current, compact);
     }
 
-    /** Checks a put's preconditions as etcd does before applying (ignore_value / ignore_lease need the key). */
+    /**
+     * Checks a put's preconditions as etcd does before applying: ignore_value / ignore_lease need the
+     * key, and a lease must exist.
+     */
     public void checkPut(PutRequest r) {
         if ((r.getIgnoreValue() || r.getIgnoreLease()) && latestLive(r.getKey().toByteArray()) == null) {
             throw EtcdError.KEY_NOT_FOUND.exception();
+        }
+        if (r.getLease() != 0 && view.get(KeyLayout.leaseKey(r.getLease())) == null) {
+            throw EtcdError.LEASE_NOT_FOUND.exception();
         }
     }
 
@@ -100,8 +109,20 @@ public final class KvStoreTxn {
         long create = prevRecord == null ? entryRevision : prevRecord.createRevision();
         long version = prevRecord == null ? 1 : prevRecord.version() + 1;
         byte[] prefix = KeyLayout.keyPrefix(key);
-        batch.put(KeyLayout.versionKey(prefix, entryRevision), VersionRecord.live(create, version, lease, value));
+        byte[] record = VersionRecord.live(create, version, lease, value);
+        batch.put(KeyLayout.versionKey(prefix, entryRevision), record);
         batch.put(KeyLayout.changeKey(entryRevision, sub++), key);
+        long prevLease = prevRecord == null ? 0 : prevRecord.lease();
+        if (prevLease != lease) {
+            if (prevLease != 0) {
+                batch.delete(KeyLayout.attachedKey(prevLease, key));
+            }
+            if (lease != 0) {
+                batch.put(KeyLayout.attachedKey(lease, key), EMPTY);
+            }
+        }
+        changes.add(new KvChange(key, entryRevision, record, prev == null ? null : prev[1],
+                prev == null ? 0 : KeyLayout.versionMain(prev[0])));
         PutResponse.Builder out = PutResponse.newBuilder();
         if (r.getPrevKv() && prevRecord != null) {
             out.setPrevKv(prevRecord.toKeyValue(key, KeyLayout.versionMain(prev[0]), false));
@@ -125,15 +146,67 @@ public final class KvStoreTxn {
         });
         for (byte[][] d : doomed) {
             byte[] userKey = KeyLayout.userKey(d[0]);
-            byte[] prefix = KeyLayout.keyPrefix(userKey);
-            batch.put(KeyLayout.versionKey(prefix, entryRevision), VersionRecord.TOMBSTONE_BYTES);
-            batch.put(KeyLayout.changeKey(entryRevision, sub++), userKey);
+            tombstone(userKey, d);
             if (r.getPrevKv()) {
                 out.addPrevKvs(VersionRecord.decode(d[1]).toKeyValue(userKey, KeyLayout.versionMain(d[0]), false));
             }
         }
         out.setDeleted(doomed.size());
         return out;
+    }
+
+    /** Deletes the live version {@code live} (storage key, record) of {@code userKey} at the open entry's revision. */
+    private void tombstone(byte[] userKey, byte[][] live) {
+        byte[] prefix = KeyLayout.keyPrefix(userKey);
+        batch.put(KeyLayout.versionKey(prefix, entryRevision), VersionRecord.TOMBSTONE_BYTES);
+        batch.put(KeyLayout.changeKey(entryRevision, sub++), userKey);
+        long lease = VersionRecord.decode(live[1]).lease();
+        if (lease != 0) {
+            batch.delete(KeyLayout.attachedKey(lease, userKey));
+        }
+        changes.add(new KvChange(userKey, entryRevision, VersionRecord.TOMBSTONE_BYTES, live[1],
+                KeyLayout.versionMain(live[0])));
+    }
+
+    /** Records lease {@code id} with its granted TTL; fails with etcd's error when it exists. */
+    public void grantLease(long id, long ttl) {
+        requireWritable();
+        byte[] k = KeyLayout.leaseKey(id);
+        if (view.get(k) != null) {
+            throw EtcdError.LEASE_EXIST.exception();
+        }
+        batch.put(k, KeyLayout.encodeLong(ttl));
+    }
+
+    /**
+     * Revokes lease {@code id}: deletes every key attached to it at the open entry's revision (none: the
+     * revision stays), then the lease. Fails with etcd's error when there is no such lease.
+     */
+    public void revokeLease(long id) {
+        requireWritable();
+        byte[] k = KeyLayout.leaseKey(id);
+        if (view.get(k) == null) {
+            throw EtcdError.LEASE_NOT_FOUND.exception();
+        }
+        for (byte[] key : KvStoreLeases.attachedKeys(view, id)) {
+            byte[][] live = latestLive(key);
+            if (live == null || VersionRecord.decode(live[1]).lease() != id) {
+                throw new IllegalStateException("lease " + Long.toHexString(id) + " lists key "
+                        + KeyLayout.describe(key) + " whose live version is not attached to it");
+            }
+            tombstone(key, live);
+        }
+        batch.delete(k);
+    }
+
+    /** True when lease {@code id} exists as seen inside this transaction. */
+    public boolean leaseExists(long id) {
+        return view.get(KeyLayout.leaseKey(id)) != null;
+    }
+
+    /** The key changes written so far, in revision order (valid until the next write). */
+    public List<KvChange> changes() {
+        return changes;
     }
 
     /** The newest live version of {@code key} as seen inside this transaction, or null. */

@@ -160,6 +160,12 @@ final class FsmAdapter extends StateMachineAdapter {
     @Override
     public void onLeaderStart(long term) {
         this.term = term;
+        stateMachine.onLeaderStart(term);
+    }
+
+    @Override
+    public void onLeaderStop(Status status) {
+        stateMachine.onLeaderStop();
     }
 
     @Override

@@ -24,6 +24,7 @@ import java.util.Objects;
  * @param heartbeat             {@code --heartbeat-interval}
  * @param electionTimeout       {@code --election-timeout}
  * @param snapshotCount         {@code --snapshot-count}
+ * @param watchProgressInterval {@code --experimental-watch-progress-notify-interval}
  */
 public record ServerConfig(
         String name,
@@ -38,7 +39,8 @@ public record ServerConfig(
         int maxTxnOps,
         Duration heartbeat,
         Duration electionTimeout,
-        long snapshotCount) {
+        long snapshotCount,
+        Duration watchProgressInterval) {
 
     public ServerConfig {
         Objects.requireNonNull(name, "name");
@@ -64,6 +66,10 @@ public record ServerConfig(
             throw new IllegalArgumentException("--election-timeout[" + electionTimeout.toMillis()
                     + "ms] should be at least as 5 times as --heartbeat-interval[" + heartbeat.toMillis() + "ms]");
         }
+        if (watchProgressInterval.toMillis() < 100) {
+            throw new IllegalArgumentException("--experimental-watch-progress-notify-interval must be at least 100ms, got "
+                    + watchProgressInterval.toMillis() + "ms");
+        }
         if (maxRequestBytes <= 0 || maxTxnOps <= 0) {
             throw new IllegalArgumentException("--max-request-bytes and --max-txn-ops must be positive");
         }
@@ -75,6 +81,20 @@ public record ServerConfig(
         URI client = URI.create("http://127.0.0.1:" + clientPort);
         return new ServerConfig(name, dataDir, List.of(client), List.of(client), List.of(peer),
                 Map.of(name, List.of(peer)), "etcd-cluster", backend, 1536 * 1024, 128,
-                Duration.ofMillis(100), Duration.ofMillis(1000), 100_000);
+                Duration.ofMillis(100), Duration.ofMillis(1000), 100_000, Duration.ofMinutes(10));
+    }
+
+    /** This configuration with another {@code --snapshot-count}. */
+    public ServerConfig withSnapshotCount(long count) {
+        return new ServerConfig(name, dataDir, listenClientUrls, advertiseClientUrls, initialAdvertisePeerUrls,
+                initialCluster, initialClusterToken, storageBackend, maxRequestBytes, maxTxnOps, heartbeat,
+                electionTimeout, count, watchProgressInterval);
+    }
+
+    /** This configuration with another watch progress notification interval. */
+    public ServerConfig withWatchProgressInterval(Duration interval) {
+        return new ServerConfig(name, dataDir, listenClientUrls, advertiseClientUrls, initialAdvertisePeerUrls,
+                initialCluster, initialClusterToken, storageBackend, maxRequestBytes, maxTxnOps, heartbeat,
+                electionTimeout, snapshotCount, interval);
     }
 }

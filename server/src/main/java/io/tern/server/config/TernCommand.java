@@ -76,6 +76,10 @@ public final class TernCommand {
             description = "Number of committed entries between snapshots.")
     long snapshotCount;
 
+    @Option(names = "--experimental-watch-progress-notify-interval", defaultValue = "10m",
+            description = "Interval of progress notifications to watchers that ask for them (Go duration).")
+    String watchProgressNotifyInterval;
+
     /** Turns the parsed flags into a validated configuration. */
     public ServerConfig toConfig() {
         if (!"new".equals(initialClusterState) && !"existing".equals(initialClusterState)) {
@@ -89,7 +93,8 @@ public final class TernCommand {
         return new ServerConfig(name, dir, urls("--listen-client-urls", listenClientUrls),
                 urls("--advertise-client-urls", advertiseClientUrls), peers, cluster, initialClusterToken,
                 storageBackend, maxRequestBytes, maxTxnOps, Duration.ofMillis(heartbeatMs),
-                Duration.ofMillis(electionTimeoutMs), snapshotCount);
+                Duration.ofMillis(electionTimeoutMs), snapshotCount,
+                GoDuration.parse("--experimental-watch-progress-notify-interval", watchProgressNotifyInterval));
     }
 
     static List<URI> urls(String flag, String csv) {

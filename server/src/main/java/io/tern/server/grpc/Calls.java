@@ -35,4 +35,31 @@ final class Calls {
         observer.onNext(result);
         observer.onCompleted();
     }
+
+    /**
+     * Answers a call whose work blocks the handler thread; failures map as for etcd's lock and election
+     * services, whose errors reach clients without a gRPC status of their own: code UNKNOWN, etcd's message.
+     */
+    static <T> void answerUnknown(StreamObserver<T> observer, Supplier<T> call) {
+        T result;
+        try {
+            result = call.get();
+        } catch (RuntimeException e) {
+            observer.onError(asUnknown(e));
+            return;
+        }
+        observer.onNext(result);
+        observer.onCompleted();
+    }
+
+    static io.grpc.StatusRuntimeException asUnknown(Throwable t) {
+        if (t instanceof java.util.concurrent.CancellationException) {
+            return io.grpc.Status.CANCELLED.withDescription(t.getMessage()).asRuntimeException();
+        }
+        io.grpc.Status s = ErrorMapper.toStatus(t);
+        if (s.getCode() == io.grpc.Status.Code.CANCELLED) {
+            return s.asRuntimeException();
+        }
+        return io.grpc.Status.UNKNOWN.withDescription(s.getDescription()).asRuntimeException();
+    }
 }

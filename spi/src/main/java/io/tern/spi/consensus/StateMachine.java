@@ -28,7 +28,14 @@ public interface StateMachine {
     /** Replaces the state with a copy written by {@link #saveSnapshot}. */
     void loadSnapshot(Path dir);
 
-    /** Leadership or term changed; {@code leaderId} is 0 when no leader is known. Informational. */
-    default void onLeaderChange(long term, long leaderId) {
+    /**
+     * This member became leader of {@code term}. Called in order with {@link #apply}: every entry of
+     * earlier terms this member will ever apply as leader has been applied.
+     */
+    default void onLeaderStart(long term) {
+    }
+
+    /** This member is no longer leader (stepped down, or is stopping). */
+    default void onLeaderStop() {
     }
 }

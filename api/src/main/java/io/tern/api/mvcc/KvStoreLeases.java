@@ -1,0 +1,33 @@
+package io.tern.api.mvcc;
+
+import io.tern.spi.storage.ReadView;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Reads of the lease records and key attachments kept beside the key space (layout in {@link KeyLayout}). */
+final class KvStoreLeases {
+    private KvStoreLeases() {
+    }
+
+    /** The user keys attached to lease {@code id}, in key order. */
+    static List<byte[]> attachedKeys(ReadView view, long id) {
+        byte[] prefix = KeyLayout.attachedPrefix(id);
+        List<byte[]> keys = new ArrayList<>();
+        view.scan(prefix, KeyLayout.prefixSuccessor(prefix), false, (k, v) -> {
+            keys.add(java.util.Arrays.copyOfRange(k, prefix.length, k.length));
+            return true;
+        });
+        return keys;
+    }
+
+    /** Visits every granted lease as (id, granted TTL). */
+    static void leases(ReadView view, KvStore.LeaseVisitor visitor) {
+        byte[] from = {KeyLayout.LEASES};
+        byte[] to = {KeyLayout.LEASES + 1};
+        view.scan(from, to, false, (k, v) -> {
+            visitor.lease(KeyLayout.leaseId(k), KeyLayout.decodeLong(v));
+            return true;
+        });
+    }
+}

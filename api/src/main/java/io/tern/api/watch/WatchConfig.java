@@ -1,0 +1,32 @@
+package io.tern.api.watch;
+
+import java.time.Duration;
+
+/**
+ * Watch settings.
+ *
+ * @param progressInterval     how often watchers that asked for progress notifications get one when idle
+ *                             ({@code --experimental-watch-progress-notify-interval}, etcd 3.5: 10 min)
+ * @param fragmentBytes        responses at least this large are split for watchers that allow fragments
+ *                             (etcd: the request limit plus 512 KiB)
+ * @param streamBufferBytes    encoded responses a stream may hold for a slow client before its watchers fall
+ *                             back to catching up from storage
+ * @param catchUpChanges       most stored changes one catch-up round reads (cut at a revision boundary)
+ */
+public record WatchConfig(Duration progressInterval, int fragmentBytes, long streamBufferBytes, int catchUpChanges) {
+    public WatchConfig {
+        if (progressInterval.isNegative() || progressInterval.isZero() || fragmentBytes < 1
+                || streamBufferBytes < 1 || catchUpChanges < 1) {
+            throw new IllegalArgumentException("bad watch settings: " + progressInterval + ", " + fragmentBytes
+                    + ", " + streamBufferBytes + ", " + catchUpChanges);
+        }
+    }
+
+    public static WatchConfig defaults(int maxRequestBytes) {
+        return new WatchConfig(Duration.ofMinutes(10), maxRequestBytes + 512 * 1024, 8L << 20, 10_000);
+    }
+
+    public WatchConfig withProgressInterval(Duration interval) {
+        return new WatchConfig(interval, fragmentBytes, streamBufferBytes, catchUpChanges);
+    }
+}

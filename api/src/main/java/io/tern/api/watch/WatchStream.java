@@ -1,0 +1,203 @@
+package io.tern.api.watch;
+
+import io.tern.api.proto.etcdserverpb.WatchCancelRequest;
+import io.tern.api.proto.etcdserverpb.WatchCreateRequest;
+import io.tern.api.proto.etcdserverpb.WatchRequest;
+import io.tern.api.proto.etcdserverpb.WatchResponse;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One client's watch stream: its watchers by id, and the outbound queue a dedicated virtual thread
+ * drains into the {@link WatchSink}. Requests come in through {@link #handle} and never wait for the
+ * client. Event responses are accepted only while the queue is under its byte budget; past it, watchers
+ * drop to catching up from storage (see {@link WatchHub}), so a client that stops reading costs a bounded
+ * amount of memory and never holds up writes or other streams.
+ */
+public final class WatchStream {
+    private static final System.Logger LOG = System.getLogger(WatchStream.class.getName());
+
+    private final WatchHub hub;
+    private final WatchSink sink;
+    private final long budgetBytes;
+    /** Guarded by the hub lock. */
+    final Map<Long, Watcher> watchers = new HashMap<>();
+    /** Guarded by the hub lock: a progress request waits for every watcher to be synced. */
+    boolean progressPending;
+    private long nextAutoId;
+
+    private final ArrayDeque<Outbound> queue = new ArrayDeque<>();
+    private long queuedBytes;
+    private boolean closed;
+    private final Thread sender;
+
+    private record Outbound(WatchResponse response, int bytes, boolean fragment) {
+    }
+
+    WatchStream(WatchHub hub, WatchSink sink, long budgetBytes) {
+        this.hub = hub;
+        this.sink = sink;
+        this.budgetBytes = budgetBytes;
+        this.sender = Thread.ofVirtual().name("tern-watch-send").start(this::drain);
+    }
+
+    /** Handles one request from the client. */
+    public void handle(WatchRequest request) {
+        switch (request.getRequestUnionCase()) {
+            case CREATE_REQUEST -> create(request.getCreateRequest());
+            case CANCEL_REQUEST -> cancel(request.getCancelRequest());
+            case PROGRESS_REQUEST -> hub.requestProgress(this);
+            case REQUESTUNION_NOT_SET -> { }
+        }
+    }
+
+    private void create(WatchCreateRequest r) {
+        hub.create(this, r);
+    }
+
+    private void cancel(WatchCancelRequest r) {
+        hub.cancel(this, r.getWatchId());
+    }
+
+    /** The id for a new watcher: the client's choice, or the lowest free auto id. Caller holds the hub lock. */
+    long chooseId(long requested) {
+        if (requested != 0) {
+            return watchers.containsKey(requested) ? -1 : requested;
+        }
+        while (watchers.containsKey(nextAutoId)) {
+            nextAutoId++;
+        }
+        return nextAutoId++;
+    }
+
+    /** Ends the stream from the client's side (cancel, disconnect, half-close): every watcher goes. */
+    public void close() {
+        hub.removeStream(this);
+        synchronized (queue) {
+            closed = true;
+            queue.clear();
+            queuedBytes = 0;
+            queue.notifyAll();
+        }
+    }
+
+    /** Number of watchers on this stream. */
+    public int size() {
+        return hub.watcherCount(this);
+    }
+
+    /** Queues a control response (created, canceled, progress): always accepted. */
+    void enqueueControl(WatchResponse r) {
+        enqueue(new Outbound(r, r.getSerializedSize(), false), true);
+    }
+
+    /** Queues an event response if the byte budget allows; false means the watcher must catch up later. */
+    boolean offerEvents(WatchResponse r, boolean fragment) {
+        return enqueue(new Outbound(r, r.getSerializedSize(), fragment), false);
+    }
+
+    /** True while the queue is below half its budget: worth reading history for. */
+    boolean hasRoom() {
+        synchronized (queue) {
+            return !closed && queuedBytes < budgetBytes / 2;
+        }
+    }
+
+    private boolean enqueue(Outbound o, boolean always) {
+        synchronized (queue) {
+            if (closed) {
+                return true; // nothing to deliver to; the watcher is about to be removed
+            }
+            if (!always && queuedBytes > 0 && queuedBytes + o.bytes > budgetBytes) {
+                return false;
+            }
+            queue.addLast(o);
+            queuedBytes += o.bytes;
+            queue.notifyAll();
+            return true;
+        }
+    }
+
+    private void drain() {
+        while (true) {
+            Outbound o;
+            synchronized (queue) {
+                while (queue.isEmpty() && !closed) {
+                    try {
+                        queue.wait();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                if (closed) {
+                    return;
+                }
+                o = queue.peekFirst();
+            }
+            try {
+                if (o.fragment && o.bytes >= hub.config().fragmentBytes() && o.response.getEventsCount() > 1) {
+                    for (WatchResponse part : fragments(o.response, hub.config().fragmentBytes())) {
+                        sink.send(part);
+                    }
+                } else {
+                    sink.send(o.response);
+                }
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, "watch stream delivery failed; closing it: {0}", e.toString());
+                close();
+                sink.closed(e);
+                return;
+            }
+            synchronized (queue) {
+                if (!queue.isEmpty() && queue.peekFirst() == o) {
+                    queue.removeFirst();
+                    queuedBytes -= o.bytes;
+                }
+            }
+            hub.drained();
+        }
+    }
+
+    /**
+     * etcd's fragments: copies of the response, each filled with events up to the limit (at least one),
+     * all but the last marked {@code fragment}.
+     */
+    static List<WatchResponse> fragments(WatchResponse whole, int limit) {
+        List<WatchResponse> out = new ArrayList<>();
+        WatchResponse.Builder shell = whole.toBuilder().clearEvents();
+        int base = shell.build().getSerializedSize();
+        WatchResponse.Builder part = shell.clone();
+        int size = base;
+        for (var e : whole.getEventsList()) {
+            int add = e.getSerializedSize() + 8;
+            if (part.getEventsCount() > 0 && size + add > limit) {
+                out.add(part.setFragment(true).build());
+                part = shell.clone();
+                size = base;
+            }
+            part.addEvents(e);
+            size += add;
+        }
+        out.add(part.setFragment(false).build());
+        return out;
+    }
+
+    /** Called by the hub when it shuts down: the sink learns the stream is over. */
+    void shutdown() {
+        synchronized (queue) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            queue.clear();
+            queuedBytes = 0;
+            queue.notifyAll();
+        }
+        sender.interrupt();
+        sink.closed(null);
+    }
+}

@@ -1,0 +1,129 @@
+package io.tern.server.grpc;
+
+import io.helidon.common.buffers.BufferData;
+import io.helidon.common.concurrency.limits.Limit;
+import io.helidon.webserver.ConnectionContext;
+import io.helidon.webserver.ProtocolConfigs;
+import io.helidon.webserver.grpc.GrpcConfig;
+import io.helidon.webserver.grpc.GrpcConnectionContext;
+import io.helidon.webserver.grpc.ServerContextKeys;
+import io.helidon.webserver.http2.Http2Config;
+import io.helidon.webserver.spi.ServerConnection;
+import io.helidon.webserver.spi.ServerConnectionSelector;
+import io.helidon.webserver.spi.ServerConnectionSelectorProvider;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Tells long-lived calls when their HTTP/2 connection is gone. Helidon notifies a gRPC call of a stream
+ * reset but not of a connection that drops (client killed, network cut): a watch or keep-alive stream
+ * would then live on with nothing to deliver to. The tracker wraps Helidon's HTTP/2 connection handling
+ * and runs the registered actions of a connection when its handling loop ends, however it ends.
+ */
+public final class ConnectionTracker {
+    private final Map<String, Set<Runnable>> actions = new ConcurrentHashMap<>();
+
+    /** An HTTP/2 (with gRPC) connection selector for one listener, reporting ends of connections here. */
+    public ServerConnectionSelector http2Selector(String listener, Http2Config http2, GrpcConfig grpc) {
+        ServerConnectionSelector delegate = null;
+        for (ServerConnectionSelectorProvider<?> p : ServiceLoader.load(ServerConnectionSelectorProvider.class,
+                ConnectionTracker.class.getClassLoader())) {
+            if (p.protocolConfigType() == Http2Config.class) {
+                @SuppressWarnings("unchecked")
+                ServerConnectionSelectorProvider<Http2Config> h2 = (ServerConnectionSelectorProvider<Http2Config>) p;
+                delegate = h2.create(listener, http2, ProtocolConfigs.create(List.of(http2, grpc)));
+            }
+        }
+        if (delegate == null) {
+            throw new IllegalStateException("Helidon's HTTP/2 connection provider is not on the class path");
+        }
+        return new Selector(delegate);
+    }
+
+    /**
+     * Runs {@code action} once when the connection of the gRPC call being started on this thread ends.
+     * Returns a handle that forgets the action (call it when the call ends first).
+     */
+    public Runnable onClose(Runnable action) {
+        GrpcConnectionContext ctx = ServerContextKeys.CONNECTION_CONTEXT.get();
+        if (ctx == null) {
+            return () -> { };
+        }
+        String key = ctx.serverSocketId() + " " + ctx.connectionSocketId();
+        actions.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).add(action);
+        return () -> {
+            Set<Runnable> set = actions.get(key);
+            if (set != null) {
+                set.remove(action);
+            }
+        };
+    }
+
+    /** Registered actions across all connections (for tests). */
+    public int pending() {
+        return actions.values().stream().mapToInt(Set::size).sum();
+    }
+
+    private void closed(String key) {
+        Set<Runnable> set = actions.remove(key);
+        if (set != null) {
+            for (Runnable r : set) {
+                r.run();
+            }
+        }
+    }
+
+    private final class Selector implements ServerConnectionSelector {
+        private final ServerConnectionSelector delegate;
+
+        Selector(ServerConnectionSelector delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public int bytesToIdentifyConnection() {
+            return delegate.bytesToIdentifyConnection();
+        }
+
+        @Override
+        public Support supports(BufferData data) {
+            return delegate.supports(data);
+        }
+
+        @Override
+        public Set<String> supportedApplicationProtocols() {
+            return delegate.supportedApplicationProtocols();
+        }
+
+        @Override
+        public ServerConnection connection(ConnectionContext ctx) {
+            ServerConnection c = delegate.connection(ctx);
+            String key = ctx.socketId() + " " + ctx.childSocketId();
+            return new ServerConnection() {
+                @Override
+                public void handle(Limit limit) throws InterruptedException {
+                    try {
+                        c.handle(limit);
+                    } finally {
+                        closed(key);
+                    }
+                }
+
+                @Override
+                public Duration idleTime() {
+                    return c.idleTime();
+                }
+
+                @Override
+                public void close(boolean interrupt) {
+                    c.close(interrupt);
+                }
+            };
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package io.tern.server.grpc;
+
+import io.grpc.stub.StreamObserver;
+import io.tern.api.error.ErrorMapper;
+import io.tern.api.lease.LeaseService;
+import io.tern.api.proto.etcdserverpb.LeaseGrantRequest;
+import io.tern.api.proto.etcdserverpb.LeaseGrantResponse;
+import io.tern.api.proto.etcdserverpb.LeaseGrpc;
+import io.tern.api.proto.etcdserverpb.LeaseKeepAliveRequest;
+import io.tern.api.proto.etcdserverpb.LeaseKeepAliveResponse;
+import io.tern.api.proto.etcdserverpb.LeaseLeasesRequest;
+import io.tern.api.proto.etcdserverpb.LeaseLeasesResponse;
+import io.tern.api.proto.etcdserverpb.LeaseRevokeRequest;
+import io.tern.api.proto.etcdserverpb.LeaseRevokeResponse;
+import io.tern.api.proto.etcdserverpb.LeaseTimeToLiveRequest;
+import io.tern.api.proto.etcdserverpb.LeaseTimeToLiveResponse;
+
+import java.util.concurrent.CompletableFuture;
+
+/** {@code etcdserverpb.Lease} over gRPC. */
+public final class LeaseEndpoint extends LeaseGrpc.LeaseImplBase {
+    private final LeaseService leases;
+
+    public LeaseEndpoint(LeaseService leases) {
+        this.leases = leases;
+    }
+
+    @Override
+    public void leaseGrant(LeaseGrantRequest request, StreamObserver<LeaseGrantResponse> observer) {
+        Calls.answer(observer, () -> leases.grant(request));
+    }
+
+    @Override
+    public void leaseRevoke(LeaseRevokeRequest request, StreamObserver<LeaseRevokeResponse> observer) {
+        Calls.answer(observer, () -> leases.revoke(request));
+    }
+
+    @Override
+    public void leaseTimeToLive(LeaseTimeToLiveRequest request, StreamObserver<LeaseTimeToLiveResponse> observer) {
+        Calls.answer(observer, () -> CompletableFuture.completedFuture(leases.timeToLive(request)));
+    }
+
+    @Override
+    public void leaseLeases(LeaseLeasesRequest request, StreamObserver<LeaseLeasesResponse> observer) {
+        Calls.answer(observer, () -> CompletableFuture.completedFuture(leases.leases()));
+    }
+
+    /** Each request is answered in turn on the call's own thread; an unknown lease gets TTL 0, not an error. */
+    @Override
+    public StreamObserver<LeaseKeepAliveRequest> leaseKeepAlive(StreamObserver<LeaseKeepAliveResponse> responses) {
+        return new StreamObserver<>() {
+            private boolean failed;
+
+            @Override
+            public void onNext(LeaseKeepAliveRequest request) {
+                if (failed) {
+                    return;
+                }
+                LeaseKeepAliveResponse r;
+                try {
+                    r = leases.keepAlive(request);
+                } catch (RuntimeException e) {
+                    failed = true;
+                    responses.onError(ErrorMapper.toException(e));
+                    return;
+                }
+                responses.onNext(r);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                // client went away: nothing is held for this stream
+            }
+
+            @Override
+            public void onCompleted() {
+                if (failed) {
+                    return;
+                }
+                try {
+                    responses.onCompleted();
+                } catch (RuntimeException gone) {
+                    // the connection closed first; nothing is left to tell
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,90 @@
+package io.tern.server.grpc;
+
+import io.grpc.stub.StreamObserver;
+import io.tern.api.error.EtcdError;
+import io.tern.api.error.ErrorMapper;
+import io.tern.api.proto.etcdserverpb.WatchGrpc;
+import io.tern.api.proto.etcdserverpb.WatchRequest;
+import io.tern.api.proto.etcdserverpb.WatchResponse;
+import io.tern.api.watch.WatchHub;
+import io.tern.api.watch.WatchSink;
+import io.tern.api.watch.WatchStream;
+
+/**
+ * {@code etcdserverpb.Watch} over gRPC: one {@link WatchStream} per call. The stream ends, and its
+ * watchers go, when the client half-closes, cancels, or its connection drops.
+ */
+public final class WatchEndpoint extends WatchGrpc.WatchImplBase {
+    private final WatchHub hub;
+    private final ConnectionTracker connections;
+
+    public WatchEndpoint(WatchHub hub, ConnectionTracker connections) {
+        this.hub = hub;
+        this.connections = connections;
+    }
+
+    @Override
+    public StreamObserver<WatchRequest> watch(StreamObserver<WatchResponse> responses) {
+        Outbound out = new Outbound(responses);
+        WatchStream stream = hub.open(out);
+        Runnable forget = connections.onClose(stream::close);
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(WatchRequest request) {
+                stream.handle(request);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                forget.run();
+                stream.close();
+                out.finish(null);
+            }
+
+            @Override
+            public void onCompleted() {
+                forget.run();
+                stream.close();
+                out.finish(null);
+            }
+        };
+    }
+
+    /** Serializes calls on the response observer between the stream's sender and the request side. */
+    private static final class Outbound implements WatchSink {
+        private final StreamObserver<WatchResponse> responses;
+        private boolean finished;
+
+        Outbound(StreamObserver<WatchResponse> responses) {
+            this.responses = responses;
+        }
+
+        @Override
+        public synchronized void send(WatchResponse response) {
+            if (!finished) {
+                responses.onNext(response);
+            }
+        }
+
+        @Override
+        public void closed(Throwable cause) {
+            finish(cause == null ? EtcdError.STOPPED.exception() : cause);
+        }
+
+        synchronized void finish(Throwable error) {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            try {
+                if (error == null) {
+                    responses.onCompleted();
+                } else {
+                    responses.onError(ErrorMapper.toException(error));
+                }
+            } catch (RuntimeException ignored) {
+                // the call is already gone
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package io.tern.server;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.Election;
+import io.etcd.jetcd.election.LeaderKey;
+import io.etcd.jetcd.election.LeaderResponse;
+import io.etcd.jetcd.election.NoLeaderException;
+import io.etcd.jetcd.election.NotLeaderException;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.tern.api.proto.v3lockpb.LockRequest;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static io.tern.server.TernHarness.bs;
+import static io.tern.server.TernHarness.str;
+import static io.tern.server.WatchProbe.b;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The server-side Lock and Election services through jetcd, on every engine. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class LockElectionTest {
+    private final Map<String, TernServer> servers = new HashMap<>();
+    private final Map<String, Client> clients = new HashMap<>();
+    @BeforeAll
+    void start(@TempDir Path dir) {
+        for (String engine : TernHarness.ENGINES) {
+            TernServer s = TernHarness.start(dir.resolve(engine), engine);
+            servers.put(engine, s);
+            clients.put(engine, TernHarness.client(s));
+        }
+    }
+
+    @AfterAll
+    void stop() {
+        clients.values().forEach(Client::close);
+        servers.values().forEach(TernServer::close);
+    }
+
+    List<String> engines() {
+        return TernHarness.ENGINES;
+    }
+
+    @ParameterizedTest
+    @MethodSource("engines")
+    void lockIsExclusiveAndHandsOverOnUnlock(String engine) throws Exception {
+        Client c = clients.get(engine);
+        long l1 = c.getLeaseClient().grant(60).get().getID();
+        long l2 = c.getLeaseClient().grant(60).get().getID();
+        var first = c.getLockClient().lock(bs("mtx"), l1).get(10, TimeUnit.SECONDS);
+        assertThat(str(first.getKey())).isEqualTo("mtx/" + Long.toHexString(l1));
+        CompletableFuture<io.etcd.jetcd.lock.LockResponse> second = c.getLockClient().lock(bs("mtx"), l2);
+        Thread.sleep(500);
+        assertThat(second).isNotDone();
+        // The same lease re-enters at once.
+        assertThat(c.getLockClient().lock(bs("mtx"), l1).get(10, TimeUnit.SECONDS).getKey()).isEqualTo(first.getKey());
+        c.getLockClient().unlock(first.getKey()).get();
+        assertThat(str(second.get(10, TimeUnit.SECONDS).getKey())).isEqualTo("mtx/" + Long.toHexString(l2));
+    }
+
+    @ParameterizedTest
+    @MethodSource("engines")
+    void lockPassesOnWhenTheHolderLeaseIsRevoked(String engine) throws Exception {
+        Client c = clients.get(engine);
+        long l1 = c.getLeaseClient().grant(60).get().getID();
+        long l2 = c.getLeaseClient().grant(60).get().getID();
+        c.getLockClient().lock(bs("mtx2"), l1).get(10, TimeUnit.SECONDS);
+        var second = c.getLockClient().lock(bs("mtx2"), l2);
+        Thread.sleep(300);
+        assertThat(second).isNotDone();
+        c.getLeaseClient().revoke(l1).get();
+        assertThat(second.get(10, TimeUnit.SECONDS).getKey()).isNotNull();
+    }
+
+    @ParameterizedTest
+    @MethodSource("engines")
+    void lockWithUnknownLeaseFailsAsEtcd(String engine) {
+        try (RawClient rc = new RawClient(servers.get(engine))) {
+            assertThatThrownBy(() -> rc.lock().lock(LockRequest.newBuilder().setName(b("bad")).setLease(123_456).build()))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNKNOWN);
+                        assertThat(e.getStatus().getDescription()).isEqualTo("etcdserver: requested lease not found");
+                    });
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("engines")
+    void electionCampaignProclaimObserveResign(String engine) throws Exception {
+        Client c = clients.get(engine);
+        Election e = c.getElectionClient();
+        ByteSequence name = bs("elect-" + engine);
+        assertThatThrownBy(() -> e.leader(name).get()).hasCauseInstanceOf(NoLeaderException.class);
+
+        List<String> observed = new CopyOnWriteArrayList<>();
+        e.observe(name, new Election.Listener() {
+            public void onNext(LeaderResponse r) {
+                observed.add(str(r.getKv().getValue()));
+            }
+
+            public void onError(Throwable t) {
+            }
+
+            public void onCompleted() {
+            }
+        });
+        long l1 = c.getLeaseClient().grant(60).get().getID();
+        long l2 = c.getLeaseClient().grant(60).get().getID();
+        LeaderKey alice = e.campaign(name, l1, bs("alice")).get(10, TimeUnit.SECONDS).getLeader();
+        assertThat(str(e.leader(name).get().getKv().getValue())).isEqualTo("alice");
+        var bob = e.campaign(name, l2, bs("bob"));
+        Thread.sleep(300);
+        assertThat(bob).isNotDone();
+        e.proclaim(alice, bs("alice-2")).get();
+        e.resign(alice).get();
+        LeaderKey bobKey = bob.get(10, TimeUnit.SECONDS).getLeader();
+        assertThat(bobKey.getLease()).isEqualTo(l2);
+        assertThatThrownBy(() -> e.proclaim(alice, bs("stale")).get()).hasCauseInstanceOf(NotLeaderException.class);
+        Eventually.within(Duration.ofSeconds(10),
+                () -> assertThat(observed).containsExactly("alice", "alice-2", "bob"));
+    }
+
+}
