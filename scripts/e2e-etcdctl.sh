@@ -57,6 +57,46 @@ for engine in mvstore rocksdb; do
   check "member list" "1" "$(e member list -w json | json 'len(d["members"])')"
   check "version endpoint" "3.5.0" "$(curl -s "http://$ep/version" | json 'd["etcdserver"]')"
 
+  # Watch: live events, history from a revision, prev-kv.
+  (timeout 3 etcdctl --endpoints "$ep" watch w --prefix >"$work/watch.out" 2>&1 &)
+  sleep 1
+  e put w1 one >/dev/null; e put w1 two >/dev/null; e del w1 >/dev/null
+  sleep 2.5
+  check "watch live" $'PUT\nw1\none\nPUT\nw1\ntwo\nDELETE\nw1' "$(sed '/^$/d' "$work/watch.out")"
+  first="$(e put h1 a -w json | json 'd["header"]["revision"]')"; e put h1 b >/dev/null
+  check "watch --rev" $'PUT\nh1\na\nPUT\nh1\nb' "$(timeout 2 etcdctl --endpoints "$ep" watch h1 --rev="$first" 2>&1 | sed '/^$/d')"
+  check "watch --prev-kv" $'PUT\nh1\na\nh1\nb' "$(timeout 2 etcdctl --endpoints "$ep" watch h1 --rev=$((first + 1)) --prev-kv 2>&1 | sed '/^$/d')"
+  out="$(timeout 3 etcdctl --endpoints "$ep" watch zoo --rev=1 2>&1)"
+  check "watch compacted" "watch was canceled (etcdserver: mvcc: required revision has been compacted)" "$(head -1 <<<"$out")"
+
+  # Lease: grant, attach, time-to-live with keys, keep-alive, list, revoke, expiry.
+  lease="$(e lease grant 60 | awk '{print $2}')"
+  check "lease grant" "lease $lease granted with TTL(60s)" "$(e lease timetolive "$lease" | sed 's/, remaining.*//')"
+  check "put --lease" "OK" "$(e put lk v --lease="$lease")"
+  check "lease timetolive --keys" "yes" "$(e lease timetolive "$lease" --keys | grep -q 'attached keys(\[lk\])' && echo yes || echo no)"
+  check "lease keep-alive --once" "lease $lease keepalived with TTL(60)" "$(e lease keep-alive --once "$lease")"
+  check "lease list" "yes" "$(e lease list | grep -qx "$lease" && echo yes || echo no)"
+  check "lease revoke" "lease $lease revoked" "$(e lease revoke "$lease")"
+  check "revoked key gone" "" "$(e get lk)"
+  check "unknown lease" "Error: etcdserver: requested lease not found" "$(err put lk v --lease=1234abcd)"
+  short="$(e lease grant 2 | awk '{print $2}')"; e put ek v --lease="$short" >/dev/null
+  sleep 4
+  check "lease expiry" "" "$(e get ek)"
+  check "expired lease" "lease $short already expired" "$(e lease timetolive "$short")"
+
+  # Lock and election (etcdctl's client-side recipes over txn, lease and watch).
+  check "lock" "held" "$(timeout 10 etcdctl --endpoints "$ep" lock L echo held 2>&1)"
+  (timeout 10 etcdctl --endpoints "$ep" lock L2 sleep 2 >/dev/null 2>&1 &)
+  sleep 0.7
+  start=$(date +%s%N)
+  timeout 10 etcdctl --endpoints "$ep" lock L2 true >/dev/null 2>&1
+  check "lock waits for the holder" "yes" "$( (( ($(date +%s%N) - start) / 1000000 > 800 )) && echo yes || echo no)"
+  (timeout 4 etcdctl --endpoints "$ep" elect E alice >/dev/null 2>&1 &)
+  sleep 1.5
+  check "elect -l" "alice" "$(timeout 2 etcdctl --endpoints "$ep" elect -l E 2>&1 | sed -n 2p)"
+  sleep 3
+  rev="$(e get zoo -w json | json 'd["header"]["revision"]')"
+
   # Restart on the same data dir: data and revision are kept.
   kill "$pid"; wait "$pid" 2>/dev/null
   "$tern" --data-dir "$work/data" --storage-backend "$engine" \

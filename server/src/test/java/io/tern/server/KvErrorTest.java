@@ -18,9 +18,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -31,8 +29,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 /** Bad requests get etcd's exact gRPC code and message, and the member keeps serving, on every engine. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class KvErrorTest {
-    private final Map<String, TernServer> servers = new HashMap<>();
-    private final Map<String, RawClient> clients = new HashMap<>();
+    private EngineServers servers;
 
     record Case(String name, Consumer<RawClient> call, Status.Code code, String message) {
         @Override
@@ -109,29 +106,24 @@ class KvErrorTest {
 
     @BeforeAll
     void start(@TempDir Path dir) {
-        for (String engine : TernHarness.ENGINES) {
-            TernServer server = TernHarness.start(dir.resolve(engine), engine);
-            servers.put(engine, server);
-            clients.put(engine, new RawClient(server));
-        }
+        servers = new EngineServers(dir);
     }
 
     @AfterAll
     void stop() {
-        clients.values().forEach(RawClient::close);
-        servers.values().forEach(TernServer::close);
+        servers.close();
     }
 
     @ParameterizedTest
     @MethodSource("engines")
     void aFrameFarOverTheLimitIsRefusedAndTheMemberKeepsServing(String engine) {
-        RawClient client = clients.get(engine);
+        RawClient client = servers.raw(engine);
         StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, () -> client.kv().put(
                 PutRequest.newBuilder().setKey(b("huge")).setValue(ByteString.copyFrom(new byte[3 * 1024 * 1024])).build()));
         assertThat(e).as("a 3 MiB request fails").isNotNull();
         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
         assertThat(e.getStatus().getDescription()).startsWith("grpc: received message larger than max (");
-        try (RawClient fresh = new RawClient(servers.get(engine))) {
+        try (RawClient fresh = new RawClient(servers.server(engine))) {
             assertThat(fresh.kv().put(PutRequest.newBuilder().setKey(b("after-huge")).setValue(b("v")).build())
                     .getHeader().getRevision()).isPositive();
         }
@@ -144,7 +136,7 @@ class KvErrorTest {
     @ParameterizedTest(name = "{0}: {1}")
     @MethodSource("engineCases")
     void answersWithEtcdsError(String engine, Case c) {
-        RawClient client = clients.get(engine);
+        RawClient client = servers.raw(engine);
         long before = client.kv().range(RangeRequest.newBuilder().setKey(b("probe")).build()).getHeader().getRevision();
         StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, () -> c.call().accept(client));
         assertThat(e).as("an error").isNotNull();

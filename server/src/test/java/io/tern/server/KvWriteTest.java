@@ -23,9 +23,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
@@ -36,23 +34,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Put, DeleteRange and Txn semantics through jetcd (and raw gRPC where jetcd lacks a field), on every engine. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class KvWriteTest {
-    private final Map<String, TernServer> servers = new HashMap<>();
-    private final Map<String, Client> clients = new HashMap<>();
+    private EngineServers servers;
     private final AtomicInteger unique = new AtomicInteger();
 
     @BeforeAll
     void start(@TempDir Path dir) {
-        for (String engine : TernHarness.ENGINES) {
-            TernServer server = TernHarness.start(dir.resolve(engine), engine);
-            servers.put(engine, server);
-            clients.put(engine, TernHarness.client(server));
-        }
+        servers = new EngineServers(dir);
     }
 
     @AfterAll
     void stop() {
-        clients.values().forEach(Client::close);
-        servers.values().forEach(TernServer::close);
+        servers.close();
     }
 
     static Stream<String> engines() {
@@ -67,7 +59,7 @@ class KvWriteTest {
     @ParameterizedTest
     @MethodSource("engines")
     void putReturnsPreviousValueAndBumpsVersion(String engine) throws Exception {
-        KV kv = clients.get(engine).getKVClient();
+        KV kv = servers.client(engine).getKVClient();
         String k = ns() + "k";
         var first = kv.put(bs(k), bs("v1"), PutOption.builder().withPrevKV().build()).get();
         assertThat(first.hasPrevKv()).isFalse();
@@ -84,7 +76,7 @@ class KvWriteTest {
     @ParameterizedTest
     @MethodSource("engines")
     void putAfterDeleteStartsANewGeneration(String engine) throws Exception {
-        KV kv = clients.get(engine).getKVClient();
+        KV kv = servers.client(engine).getKVClient();
         String k = ns() + "k";
         kv.put(bs(k), bs("v1")).get();
         kv.put(bs(k), bs("v2")).get();
@@ -99,7 +91,7 @@ class KvWriteTest {
     @MethodSource("engines")
     void ignoreValueAndIgnoreLeaseKeepTheStoredOnes(String engine) {
         String k = ns() + "k";
-        try (RawClient raw = new RawClient(servers.get(engine))) {
+        try (RawClient raw = new RawClient(servers.server(engine))) {
             raw.kv().put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8(k))
                     .setValue(ByteString.copyFromUtf8("kept")).setLease(0).build());
             var resp = raw.kv().put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8(k))
@@ -116,7 +108,7 @@ class KvWriteTest {
     @ParameterizedTest
     @MethodSource("engines")
     void deleteRangeReturnsCountAndPreviousValues(String engine) throws Exception {
-        KV kv = clients.get(engine).getKVClient();
+        KV kv = servers.client(engine).getKVClient();
         String p = ns();
         for (String s : List.of("a", "b", "c")) {
             kv.put(bs(p + s), bs("v" + s)).get();
@@ -163,7 +155,7 @@ class KvWriteTest {
     @ParameterizedTest(name = "{0}: {1}")
     @MethodSource("engineCompares")
     void compareDecidesTheBranch(String engine, String caseName) throws Exception {
-        KV kv = clients.get(engine).getKVClient();
+        KV kv = servers.client(engine).getKVClient();
         String k = ns() + "k";
         long rev = kv.put(bs(k), bs("v")).get().getHeader().getRevision();
         TxnCase c = compares(k, k + "-missing", rev).stream().filter(x -> x.name().equals(caseName)).findFirst().orElseThrow();
@@ -180,7 +172,7 @@ class KvWriteTest {
     @MethodSource("engines")
     void compareOverARangeNeedsEveryKeyAndLeaseCompares(String engine) {
         String p = ns();
-        try (RawClient raw = new RawClient(servers.get(engine))) {
+        try (RawClient raw = new RawClient(servers.server(engine))) {
             raw.kv().put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8(p + "a")).build());
             raw.kv().put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8(p + "b")).build());
             raw.kv().put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8(p + "b")).build());
@@ -201,7 +193,7 @@ class KvWriteTest {
     @ParameterizedTest
     @MethodSource("engines")
     void txnOpsSeeEarlierOpsAndShareOneRevision(String engine) throws Exception {
-        KV kv = clients.get(engine).getKVClient();
+        KV kv = servers.client(engine).getKVClient();
         String p = ns();
         kv.put(bs(p + "old"), bs("o")).get();
         long before = kv.get(bs(p + "old")).get().getHeader().getRevision();
@@ -224,7 +216,7 @@ class KvWriteTest {
     @ParameterizedTest
     @MethodSource("engines")
     void overlappingDeletesInOneTxnDeleteEachKeyOnce(String engine) throws Exception {
-        KV kv = clients.get(engine).getKVClient();
+        KV kv = servers.client(engine).getKVClient();
         String p = ns();
         for (String s : List.of("a", "b", "c")) {
             kv.put(bs(p + s), bs("v" + s)).get();
@@ -240,7 +232,7 @@ class KvWriteTest {
     @ParameterizedTest
     @MethodSource("engines")
     void nestedTxnFollowsItsOwnCompare(String engine) throws Exception {
-        KV kv = clients.get(engine).getKVClient();
+        KV kv = servers.client(engine).getKVClient();
         String p = ns();
         kv.put(bs(p + "x"), bs("1")).get();
         Op nested = Op.txn(new Cmp[] {new Cmp(bs(p + "x"), Cmp.Op.EQUAL, CmpTarget.value(bs("2")))},
@@ -257,7 +249,7 @@ class KvWriteTest {
     @ParameterizedTest
     @MethodSource("engines")
     void readOnlyTxnDoesNotAdvanceTheRevision(String engine) throws Exception {
-        KV kv = clients.get(engine).getKVClient();
+        KV kv = servers.client(engine).getKVClient();
         String p = ns();
         long rev = kv.put(bs(p + "r"), bs("1")).get().getHeader().getRevision();
         TxnResponse r = kv.txn().If(new Cmp(bs(p + "r"), Cmp.Op.EQUAL, CmpTarget.value(bs("1"))))

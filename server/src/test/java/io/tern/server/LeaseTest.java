@@ -27,9 +27,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -43,24 +41,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** etcd's Lease API through jetcd and raw gRPC, on every engine. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LeaseTest {
-    private final Map<String, TernServer> servers = new HashMap<>();
-    private final Map<String, RawClient> raw = new HashMap<>();
-    private final Map<String, Client> clients = new HashMap<>();
+    private EngineServers servers;
+
     @BeforeAll
     void start(@TempDir Path dir) {
-        for (String engine : TernHarness.ENGINES) {
-            TernServer s = TernHarness.start(dir.resolve(engine), engine);
-            servers.put(engine, s);
-            raw.put(engine, new RawClient(s));
-            clients.put(engine, TernHarness.client(s));
-        }
+        servers = new EngineServers(dir);
     }
 
     @AfterAll
     void stop() {
-        clients.values().forEach(Client::close);
-        raw.values().forEach(RawClient::close);
-        servers.values().forEach(TernServer::close);
+        servers.close();
     }
 
     List<String> engines() {
@@ -92,7 +82,7 @@ class LeaseTest {
     @ParameterizedTest(name = "{0}: {1}")
     @MethodSource("refusals")
     void grantRefusals(String engine, Refusal c) {
-        RawClient rc = raw.get(engine);
+        RawClient rc = servers.raw(engine);
         try {
             rc.lease().leaseGrant(LeaseGrantRequest.newBuilder().setID(4242).setTTL(30).build());
         } catch (StatusRuntimeException alreadyThere) {
@@ -108,25 +98,25 @@ class LeaseTest {
     @ParameterizedTest
     @MethodSource("engines")
     void grantGeneratesIdsAndRaisesShortTtls(String engine) throws Exception {
-        Client c = clients.get(engine);
+        Client c = servers.client(engine);
         var g = c.getLeaseClient().grant(1).get();
         assertThat(g.getID()).isPositive();
         assertThat(g.getTTL()).isEqualTo(2); // etcd's minimum with a 1 s election timeout
-        var chosen = raw.get(engine).lease().leaseGrant(LeaseGrantRequest.newBuilder().setID(77).setTTL(60).build());
+        var chosen = servers.raw(engine).lease().leaseGrant(LeaseGrantRequest.newBuilder().setID(77).setTTL(60).build());
         assertThat(chosen.getID()).isEqualTo(77);
         assertThat(chosen.getTTL()).isEqualTo(60);
         var ttl = c.getLeaseClient().timeToLive(77, LeaseOption.DEFAULT).get();
         assertThat(ttl.getGrantedTTL()).isEqualTo(60);
         assertThat(ttl.getTTL()).isBetween(58L, 60L);
-        assertThat(raw.get(engine).lease().leaseLeases(io.tern.api.proto.etcdserverpb.LeaseLeasesRequest.getDefaultInstance())
+        assertThat(servers.raw(engine).lease().leaseLeases(io.tern.api.proto.etcdserverpb.LeaseLeasesRequest.getDefaultInstance())
                 .getLeasesList()).extracting(l -> l.getID()).contains(77L, g.getID());
     }
 
     @ParameterizedTest
     @MethodSource("engines")
     void keysFollowTheirLease(String engine) throws Exception {
-        Client c = clients.get(engine);
-        RawClient rc = raw.get(engine);
+        Client c = servers.client(engine);
+        RawClient rc = servers.raw(engine);
         long a = c.getLeaseClient().grant(60).get().getID();
         long b = c.getLeaseClient().grant(60).get().getID();
         c.getKVClient().put(bs("lk/1"), bs("v"), PutOption.builder().withLeaseId(a).build()).get();
@@ -151,7 +141,7 @@ class LeaseTest {
     @ParameterizedTest
     @MethodSource("engines")
     void unknownLeases(String engine) throws Exception {
-        RawClient rc = raw.get(engine);
+        RawClient rc = servers.raw(engine);
         assertThatThrownBy(() -> rc.kv().put(PutRequest.newBuilder().setKey(b("nl")).setValue(b("v")).setLease(999_999).build()))
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
@@ -190,13 +180,14 @@ class LeaseTest {
     @ParameterizedTest
     @MethodSource("engines")
     void expiryDeletesKeysAsWatchersSee(String engine) throws Exception {
-        Client c = clients.get(engine);
+        Client c = servers.client(engine);
         long id = c.getLeaseClient().grant(2).get().getID();
         c.getKVClient().put(bs("exp/a"), bs("v"), PutOption.builder().withLeaseId(id).build()).get();
-        c.getKVClient().put(bs("exp/b"), bs("v"), PutOption.builder().withLeaseId(id).build()).get();
+        long rev = c.getKVClient().put(bs("exp/b"), bs("v"), PutOption.builder().withLeaseId(id).build()).get()
+                .getHeader().getRevision();
         List<WatchEvent> events = new CopyOnWriteArrayList<>();
-        try (Watch.Watcher w = c.getWatchClient().watch(bs("exp/"),
-                io.etcd.jetcd.options.WatchOption.builder().isPrefix(true).build(), r -> events.addAll(r.getEvents()))) {
+        try (Watch.Watcher w = c.getWatchClient().watch(bs("exp/"), io.etcd.jetcd.options.WatchOption.builder()
+                .isPrefix(true).withRevision(rev + 1).build(), r -> events.addAll(r.getEvents()))) {
             Eventually.within(Duration.ofSeconds(10), () -> assertThat(events).hasSize(2));
         }
         assertThat(events).allSatisfy(e -> assertThat(e.getEventType()).isEqualTo(WatchEvent.EventType.DELETE));
@@ -207,7 +198,7 @@ class LeaseTest {
     @ParameterizedTest
     @MethodSource("engines")
     void keepAliveHoldsALeaseAndStopsCleanly(String engine) throws Exception {
-        Client c = clients.get(engine);
+        Client c = servers.client(engine);
         long id = c.getLeaseClient().grant(2).get().getID();
         c.getKVClient().put(bs("ka/a"), bs("v"), PutOption.builder().withLeaseId(id).build()).get();
         BlockingQueue<LeaseKeepAliveResponse> got = new LinkedBlockingQueue<>();

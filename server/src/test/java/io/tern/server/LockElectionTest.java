@@ -19,9 +19,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -35,21 +33,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** The server-side Lock and Election services through jetcd, on every engine. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LockElectionTest {
-    private final Map<String, TernServer> servers = new HashMap<>();
-    private final Map<String, Client> clients = new HashMap<>();
+    private EngineServers servers;
+
     @BeforeAll
     void start(@TempDir Path dir) {
-        for (String engine : TernHarness.ENGINES) {
-            TernServer s = TernHarness.start(dir.resolve(engine), engine);
-            servers.put(engine, s);
-            clients.put(engine, TernHarness.client(s));
-        }
+        servers = new EngineServers(dir);
     }
 
     @AfterAll
     void stop() {
-        clients.values().forEach(Client::close);
-        servers.values().forEach(TernServer::close);
+        servers.close();
     }
 
     List<String> engines() {
@@ -59,7 +52,7 @@ class LockElectionTest {
     @ParameterizedTest
     @MethodSource("engines")
     void lockIsExclusiveAndHandsOverOnUnlock(String engine) throws Exception {
-        Client c = clients.get(engine);
+        Client c = servers.client(engine);
         long l1 = c.getLeaseClient().grant(60).get().getID();
         long l2 = c.getLeaseClient().grant(60).get().getID();
         var first = c.getLockClient().lock(bs("mtx"), l1).get(10, TimeUnit.SECONDS);
@@ -76,7 +69,7 @@ class LockElectionTest {
     @ParameterizedTest
     @MethodSource("engines")
     void lockPassesOnWhenTheHolderLeaseIsRevoked(String engine) throws Exception {
-        Client c = clients.get(engine);
+        Client c = servers.client(engine);
         long l1 = c.getLeaseClient().grant(60).get().getID();
         long l2 = c.getLeaseClient().grant(60).get().getID();
         c.getLockClient().lock(bs("mtx2"), l1).get(10, TimeUnit.SECONDS);
@@ -90,7 +83,7 @@ class LockElectionTest {
     @ParameterizedTest
     @MethodSource("engines")
     void lockWithUnknownLeaseFailsAsEtcd(String engine) {
-        try (RawClient rc = new RawClient(servers.get(engine))) {
+        try (RawClient rc = new RawClient(servers.server(engine))) {
             assertThatThrownBy(() -> rc.lock().lock(LockRequest.newBuilder().setName(b("bad")).setLease(123_456).build()))
                     .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNKNOWN);
@@ -102,7 +95,7 @@ class LockElectionTest {
     @ParameterizedTest
     @MethodSource("engines")
     void electionCampaignProclaimObserveResign(String engine) throws Exception {
-        Client c = clients.get(engine);
+        Client c = servers.client(engine);
         Election e = c.getElectionClient();
         ByteSequence name = bs("elect-" + engine);
         assertThatThrownBy(() -> e.leader(name).get()).hasCauseInstanceOf(NoLeaderException.class);

@@ -172,7 +172,10 @@ class WatchResilienceTest {
         List<Long> written = new ArrayList<>();
         long last;
         try (TernServer server = TernServer.start(config); Client client = TernHarness.client(server)) {
-            try (Watch.Watcher w = client.getWatchClient().watch(bs("rs/"), WatchOption.builder().isPrefix(true).build(),
+            // From an explicit revision: jetcd creates the watch asynchronously, after the first puts maybe.
+            long start = client.getKVClient().get(bs("rs/")).get().getHeader().getRevision() + 1;
+            try (Watch.Watcher w = client.getWatchClient().watch(bs("rs/"),
+                    WatchOption.builder().isPrefix(true).withRevision(start).build(),
                     r -> r.getEvents().forEach(e -> seen.add(e.getKeyValue().getModRevision())))) {
                 for (int i = 0; i < 20; i++) {
                     written.add(client.getKVClient().put(bs("rs/" + i), bs("v")).get().getHeader().getRevision());

@@ -19,9 +19,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 import static io.tern.server.WatchProbe.b;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,21 +27,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Watch semantics on the wire, as etcd's clients see them, on every engine. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class WatchTest {
-    private final Map<String, TernServer> servers = new HashMap<>();
-    private final Map<String, RawClient> clients = new HashMap<>();
+    private EngineServers servers;
+
     @BeforeAll
     void start(@TempDir Path dir) {
-        for (String engine : TernHarness.ENGINES) {
-            TernServer s = TernHarness.start(dir.resolve(engine), engine);
-            servers.put(engine, s);
-            clients.put(engine, new RawClient(s));
-        }
+        servers = new EngineServers(dir);
     }
 
     @AfterAll
     void stop() {
-        clients.values().forEach(RawClient::close);
-        servers.values().forEach(TernServer::close);
+        servers.close();
     }
 
     List<String> engines() {
@@ -77,7 +70,7 @@ class WatchTest {
     @ParameterizedTest
     @MethodSource("engines")
     void liveEventsCarryPrevKvAndCreateFlags(String engine) {
-        RawClient c = clients.get(engine);
+        RawClient c = servers.raw(engine);
         try (WatchProbe w = c.watch()) {
             long id = w.create(prefix("live/").setPrevKv(true)).created();
             long r1 = put(c, "live/a", "v1");
@@ -105,7 +98,7 @@ class WatchTest {
     @ParameterizedTest
     @MethodSource("engines")
     void historyReplaysThenGoesLive(String engine) {
-        RawClient c = clients.get(engine);
+        RawClient c = servers.raw(engine);
         long first = put(c, "hist/a", "1");
         put(c, "other", "x");
         put(c, "hist/b", "2");
@@ -124,7 +117,7 @@ class WatchTest {
     @ParameterizedTest
     @MethodSource("engines")
     void rangesFromKeyAndSingleKey(String engine) {
-        RawClient c = clients.get(engine);
+        RawClient c = servers.raw(engine);
         try (WatchProbe single = c.watch(); WatchProbe fromKey = c.watch()) {
             single.create(WatchCreateRequest.newBuilder().setKey(b("zz/single"))).created();
             fromKey.create(WatchCreateRequest.newBuilder().setKey(b("zz/m")).setRangeEnd(ByteString.copyFrom(new byte[] {0})))
@@ -142,7 +135,7 @@ class WatchTest {
     @ParameterizedTest
     @MethodSource("engines")
     void filtersDropPutsOrDeletes(String engine) {
-        RawClient c = clients.get(engine);
+        RawClient c = servers.raw(engine);
         try (WatchProbe noPut = c.watch(); WatchProbe noDelete = c.watch()) {
             noPut.create(prefix("filt/").addFilters(WatchCreateRequest.FilterType.NOPUT)).created();
             noDelete.create(prefix("filt/").addFilters(WatchCreateRequest.FilterType.NODELETE)).created();
@@ -158,7 +151,7 @@ class WatchTest {
     @ParameterizedTest
     @MethodSource("engines")
     void txnEventsArriveInOneResponse(String engine) {
-        RawClient c = clients.get(engine);
+        RawClient c = servers.raw(engine);
         try (WatchProbe w = c.watch()) {
             w.create(prefix("txn/")).created();
             TxnRequest.Builder t = TxnRequest.newBuilder();
@@ -174,7 +167,7 @@ class WatchTest {
     @ParameterizedTest
     @MethodSource("engines")
     void watchIdsAndRefusals(String engine) throws Exception {
-        RawClient c = clients.get(engine);
+        RawClient c = servers.raw(engine);
         try (WatchProbe w = c.watch()) {
             assertThat(w.create(prefix("ids/").setWatchId(7)).created()).isEqualTo(7);
             WatchResponse dup = w.create(prefix("ids/").setWatchId(7)).next();
@@ -200,7 +193,7 @@ class WatchTest {
     @ParameterizedTest
     @MethodSource("engines")
     void progressRequestReportsTheRevisionReached(String engine) {
-        RawClient c = clients.get(engine);
+        RawClient c = servers.raw(engine);
         try (WatchProbe w = c.watch()) {
             w.create(prefix("prog/")).created();
             long rev = put(c, "elsewhere", "x");
@@ -215,7 +208,7 @@ class WatchTest {
     @ParameterizedTest
     @MethodSource("engines")
     void largeResponsesAreFragmentedOnRequest(String engine) {
-        RawClient c = clients.get(engine);
+        RawClient c = servers.raw(engine);
         String big = "x".repeat(1024 * 1024);
         long first = put(c, "frag/0", big);
         for (int i = 1; i < 4; i++) {
@@ -238,7 +231,7 @@ class WatchTest {
     @ParameterizedTest
     @MethodSource("engines")
     void compactedStartIsCanceledWithTheCompactRevision(String engine) {
-        RawClient c = clients.get(engine);
+        RawClient c = servers.raw(engine);
         long before = put(c, "cmp/a", "1");
         long at = put(c, "cmp/a", "2");
         put(c, "cmp/a", "3");

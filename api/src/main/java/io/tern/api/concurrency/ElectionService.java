@@ -6,7 +6,6 @@ import io.tern.api.kv.KvService;
 import io.tern.api.lease.LeaseService;
 import io.tern.api.proto.etcdserverpb.DeleteRangeRequest;
 import io.tern.api.proto.etcdserverpb.PutRequest;
-import io.tern.api.proto.etcdserverpb.RangeRequest;
 import io.tern.api.proto.etcdserverpb.RangeResponse;
 import io.tern.api.proto.etcdserverpb.RequestOp;
 import io.tern.api.proto.etcdserverpb.ResponseHeader;
@@ -46,16 +45,10 @@ public final class ElectionService {
         long lease = recipes.sessionLease(r.getLease());
         ByteString prefix = Recipes.prefix(r.getName());
         ByteString key = Recipes.sessionKey(r.getName(), lease);
-        TxnResponse t = Recipes.await(recipes.kv().txn(TxnRequest.newBuilder()
-                .addCompare(Recipes.createRevisionIs(key, 0))
-                .addSuccess(RequestOp.newBuilder().setRequestPut(
-                        PutRequest.newBuilder().setKey(key).setValue(r.getValue()).setLease(lease)))
-                .addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(key)))
-                .build()));
-        long rev = t.getHeader().getRevision();
+        TxnResponse t = recipes.claim(key, lease, r.getValue());
+        long rev = Recipes.claimRevision(t);
         if (!t.getSucceeded()) {
             KeyValue mine = t.getResponses(0).getResponseRange().getKvs(0);
-            rev = mine.getCreateRevision();
             if (!mine.getValue().equals(r.getValue())) {
                 proclaim(ProclaimRequest.newBuilder().setLeader(leaderKey(r.getName(), key, rev, lease))
                         .setValue(r.getValue()).build());

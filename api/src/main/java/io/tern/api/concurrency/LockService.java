@@ -4,11 +4,8 @@ import com.google.protobuf.ByteString;
 import io.tern.api.kv.KvService;
 import io.tern.api.lease.LeaseService;
 import io.tern.api.proto.etcdserverpb.DeleteRangeRequest;
-import io.tern.api.proto.etcdserverpb.PutRequest;
-import io.tern.api.proto.etcdserverpb.RangeRequest;
 import io.tern.api.proto.etcdserverpb.RequestOp;
 import io.tern.api.proto.etcdserverpb.ResponseHeader;
-import io.tern.api.proto.etcdserverpb.TxnRequest;
 import io.tern.api.proto.etcdserverpb.TxnResponse;
 import io.tern.api.proto.mvccpb.KeyValue;
 import io.tern.api.proto.v3lockpb.LockRequest;
@@ -36,15 +33,9 @@ public final class LockService {
         long lease = recipes.sessionLease(r.getLease());
         ByteString prefix = Recipes.prefix(r.getName());
         ByteString key = Recipes.sessionKey(r.getName(), lease);
-        TxnResponse t = Recipes.await(recipes.kv().txn(TxnRequest.newBuilder()
-                .addCompare(Recipes.createRevisionIs(key, 0))
-                .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(key).setLease(lease)))
-                .addSuccess(RequestOp.newBuilder().setRequestRange(Recipes.firstCreated(prefix)))
-                .addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(key)))
-                .addFailure(RequestOp.newBuilder().setRequestRange(Recipes.firstCreated(prefix)))
-                .build()));
-        long myRev = t.getSucceeded() ? t.getHeader().getRevision()
-                : t.getResponses(0).getResponseRange().getKvs(0).getCreateRevision();
+        TxnResponse t = recipes.claim(key, lease, ByteString.EMPTY,
+                RequestOp.newBuilder().setRequestRange(Recipes.firstCreated(prefix)).build());
+        long myRev = Recipes.claimRevision(t);
         var owners = t.getResponses(1).getResponseRange();
         ResponseHeader header = t.getHeader();
         KeyValue owner = owners.getKvsCount() == 0 ? null : owners.getKvs(0);

@@ -4,6 +4,10 @@ import com.google.protobuf.ByteString;
 import io.tern.api.kv.KvService;
 import io.tern.api.lease.LeaseService;
 import io.tern.api.proto.etcdserverpb.Compare;
+import io.tern.api.proto.etcdserverpb.PutRequest;
+import io.tern.api.proto.etcdserverpb.RequestOp;
+import io.tern.api.proto.etcdserverpb.TxnRequest;
+import io.tern.api.proto.etcdserverpb.TxnResponse;
 import io.tern.api.proto.etcdserverpb.LeaseGrantRequest;
 import io.tern.api.proto.etcdserverpb.RangeRequest;
 import io.tern.api.proto.etcdserverpb.RangeResponse;
@@ -74,6 +78,29 @@ final class Recipes {
             }
         }
         return ByteString.copyFrom(new byte[] {0});
+    }
+
+    /**
+     * etcd's session claim: one txn that puts {@code key} (with {@code value} and {@code lease}) when it
+     * does not exist, or else reads it (response 0), and in both cases then runs {@code reads}
+     * (responses 1..). The caller's revision is the txn's when it succeeded, else the key's create revision.
+     */
+    TxnResponse claim(ByteString key, long lease, ByteString value, RequestOp... reads) {
+        TxnRequest.Builder t = TxnRequest.newBuilder()
+                .addCompare(createRevisionIs(key, 0))
+                .addSuccess(RequestOp.newBuilder().setRequestPut(
+                        PutRequest.newBuilder().setKey(key).setValue(value).setLease(lease)))
+                .addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(key)));
+        for (RequestOp r : reads) {
+            t.addSuccess(r).addFailure(r);
+        }
+        return await(kv.txn(t.build()));
+    }
+
+    /** The revision that orders a claim among its rivals: see {@link #claim}. */
+    static long claimRevision(TxnResponse t) {
+        return t.getSucceeded() ? t.getHeader().getRevision()
+                : t.getResponses(0).getResponseRange().getKvs(0).getCreateRevision();
     }
 
     static Compare createRevisionIs(ByteString key, long rev) {

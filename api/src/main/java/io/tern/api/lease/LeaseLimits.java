@@ -10,6 +10,11 @@ package io.tern.api.lease;
 public record LeaseLimits(long minTtlSeconds, long maxTtlSeconds, int expiryBatch) {
     /** etcd's {@code MaxLeaseTTL}: 9,000,000,000 seconds. */
     public static final long MAX_LEASE_TTL = 9_000_000_000L;
+    /**
+     * Leases per expiry proposal: small enough that applying one (a few milliseconds) barely delays the
+     * writes queued behind it, large enough that the log is not flooded with one entry per lease.
+     */
+    public static final int EXPIRY_BATCH = 128;
 
     public LeaseLimits {
         if (minTtlSeconds < 1 || maxTtlSeconds < minTtlSeconds || expiryBatch < 1) {
@@ -21,6 +26,6 @@ public record LeaseLimits(long minTtlSeconds, long maxTtlSeconds, int expiryBatc
     /** etcd's defaults for an election timeout: min TTL = ceil(1.5 × timeout). */
     public static LeaseLimits forElectionTimeout(java.time.Duration electionTimeout) {
         long millis = electionTimeout.toMillis() * 3 / 2;
-        return new LeaseLimits(Math.max(1, (millis + 999) / 1000), MAX_LEASE_TTL, 1000);
+        return new LeaseLimits(Math.max(1, (millis + 999) / 1000), MAX_LEASE_TTL, EXPIRY_BATCH);
     }
 }

@@ -30,6 +30,8 @@ public final class Lessor {
         final long id;
         final long ttl;
         volatile long expiresAt;
+        /** Which queue entry is current: each scheduling supersedes the entries before it. */
+        long generation;
         /** Proposed for expiry; renewals are refused until the revoke lands or fails. */
         volatile boolean expiring;
 
@@ -39,7 +41,7 @@ public final class Lessor {
         }
     }
 
-    private record Due(long at, long id) {
+    private record Due(long at, long id, long generation) {
     }
 
     private final Map<Long, Lease> leases = new ConcurrentHashMap<>();
@@ -129,7 +131,7 @@ public final class Lessor {
             while (primary && out.size() < max && !queue.isEmpty() && queue.peek().at - now <= 0) {
                 Due d = queue.poll();
                 Lease l = leases.get(d.id);
-                if (l == null || l.expiring || l.expiresAt != d.at) {
+                if (l == null || l.expiring || l.generation != d.generation) {
                     continue; // revoked, already taken, or renewed since this entry was queued
                 }
                 l.expiring = true;
@@ -147,7 +149,7 @@ public final class Lessor {
                 if (l != null && primary) {
                     l.expiring = false;
                     l.expiresAt = clock.getAsLong();
-                    queue.add(new Due(l.expiresAt, id));
+                    queue.add(new Due(l.expiresAt, id, ++l.generation));
                 }
             }
         }
@@ -216,12 +218,12 @@ public final class Lessor {
         long ttlNanos = l.ttl > Long.MAX_VALUE / 4 / 1_000_000_000L ? Long.MAX_VALUE / 4 : l.ttl * 1_000_000_000L;
         long at = clock.getAsLong() + extend.toNanos() + ttlNanos;
         l.expiresAt = at;
-        queue.add(new Due(at, l.id));
+        queue.add(new Due(at, l.id, ++l.generation));
         if (queue.size() > 4 * leases.size() + 1024) {
             // Renewals leave stale entries behind; drop them all at once when they dominate.
             queue.removeIf(d -> {
                 Lease x = leases.get(d.id);
-                return x == null || x.expiresAt != d.at;
+                return x == null || x.generation != d.generation;
             });
         }
     }

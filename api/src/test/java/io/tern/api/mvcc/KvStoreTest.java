@@ -80,4 +80,54 @@ class KvStoreTest {
             assertThat(r.getKvs(0).getVersion()).isEqualTo(300);
         }
     }
+
+    @Test
+    void leaseAttachmentsFollowPutsDeletesAndRevokes(@TempDir Path dir) {
+        try (KvStore store = KvStore.open(engine(dir))) {
+            write(store, 1, t -> t.grantLease(1, 30));
+            write(store, 2, t -> t.grantLease(2, 30));
+            write(store, 3, t -> t.put(put("a", "1").toBuilder().setLease(1).build()));
+            write(store, 4, t -> t.put(put("b", "1").toBuilder().setLease(1).build()));
+            write(store, 5, t -> t.put(put("c", "1").toBuilder().setLease(1).build()));
+            write(store, 6, t -> t.put(put("b", "2").toBuilder().setLease(2).build()));
+            write(store, 7, t -> t.put(put("c", "2")));
+            assertThat(store.leaseKeys(1)).extracting(String::new).containsExactly("a");
+            assertThat(store.leaseKeys(2)).extracting(String::new).containsExactly("b");
+            long before = store.currentRevision();
+            write(store, 8, t -> t.revokeLease(2));
+            assertThat(store.currentRevision()).isEqualTo(before + 1);
+            assertThat(store.range(RangeRequest.newBuilder().setKey(ByteString.copyFromUtf8("b")).build()).getKvsCount())
+                    .isZero();
+            java.util.Map<Long, Long> leases = new java.util.HashMap<>();
+            store.leases(leases::put);
+            assertThat(leases).containsExactly(java.util.Map.entry(1L, 30L));
+            write(store, 9, t -> t.deleteRange(DeleteRangeRequest.newBuilder().setKey(ByteString.copyFromUtf8("a")).build()));
+            assertThat(store.leaseKeys(1)).isEmpty();
+            long at = store.currentRevision();
+            write(store, 10, t -> t.revokeLease(1));
+            assertThat(store.currentRevision()).as("a revoke with no keys makes no revision").isEqualTo(at);
+        }
+    }
+
+    @Test
+    void changesReplayWithPreviousVersionsAndSurviveCompactionAtTheirRevision(@TempDir Path dir) throws Exception {
+        try (KvStore store = KvStore.open(engine(dir))) {
+            write(store, 1, t -> t.put(put("a", "1")));
+            write(store, 2, t -> t.put(put("a", "2")));
+            write(store, 3, t -> t.deleteRange(DeleteRangeRequest.newBuilder().setKey(ByteString.copyFromUtf8("a")).build()));
+            write(store, 4, t -> t.put(put("a", "3")));
+            java.util.List<String> seen = new java.util.ArrayList<>();
+            store.changes(2, store.currentRevision(), c -> seen.add(c.revision() + (c.isDelete() ? " del" : " put")
+                    + " prev=" + (c.prevRecord() == null ? "-" : c.toEvent(true).getPrevKv().getValue().toStringUtf8())));
+            assertThat(seen).containsExactly("2 put prev=-", "3 put prev=1", "4 del prev=2", "5 put prev=-");
+
+            write(store, 5, t -> t.compact(4));
+            store.compactionDone(4).get(30, TimeUnit.SECONDS);
+            seen.clear();
+            store.changes(4, store.currentRevision(), c -> seen.add(c.revision() + (c.isDelete() ? " del" : " put")));
+            assertThat(seen).as("the compacted revision itself stays readable").containsExactly("4 del", "5 put");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.changes(3, 5, c -> true))
+                    .hasMessage("etcdserver: mvcc: required revision has been compacted");
+        }
+    }
 }

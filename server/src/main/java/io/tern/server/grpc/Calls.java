@@ -32,8 +32,17 @@ final class Calls {
             observer.onError(ErrorMapper.toException(e));
             return;
         }
-        observer.onNext(result);
-        observer.onCompleted();
+        deliver(observer, result);
+    }
+
+    /** The client may be gone by now (cancelled, disconnected): then there is no one left to answer. */
+    private static <T> void deliver(StreamObserver<T> observer, T result) {
+        try {
+            observer.onNext(result);
+            observer.onCompleted();
+        } catch (java.io.UncheckedIOException clientGone) {
+            // Helidon's write to a connection that has closed under us
+        }
     }
 
     /**
@@ -48,8 +57,7 @@ final class Calls {
             observer.onError(asUnknown(e));
             return;
         }
-        observer.onNext(result);
-        observer.onCompleted();
+        deliver(observer, result);
     }
 
     static io.grpc.StatusRuntimeException asUnknown(Throwable t) {

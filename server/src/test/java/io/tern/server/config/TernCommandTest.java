@@ -35,6 +35,10 @@ class TernCommandTest {
                 new Case("data dir follows --name", List.of("--name", "n1"), Map.of(), ServerConfig::dataDir, Path.of("n1.tern")),
                 new Case("flag", List.of("--storage-backend", "rocksdb"), Map.of(), ServerConfig::storageBackend, "rocksdb"),
                 new Case("env", List.of(), Map.of("ETCD_STORAGE_BACKEND", "rocksdb"), ServerConfig::storageBackend, "rocksdb"),
+                new Case("defaults: watch progress", List.of(), Map.of(), ServerConfig::watchProgressInterval,
+                        java.time.Duration.ofMinutes(10)),
+                new Case("watch progress as Go duration", List.of("--experimental-watch-progress-notify-interval", "1m30s"),
+                        Map.of(), ServerConfig::watchProgressInterval, java.time.Duration.ofSeconds(90)),
                 new Case("flag wins over env", List.of("--max-txn-ops", "7"), Map.of("ETCD_MAX_TXN_OPS", "9"),
                         ServerConfig::maxTxnOps, 7),
                 new Case("env data dir", List.of(), Map.of("ETCD_DATA_DIR", "/var/lib/tern"), ServerConfig::dataDir,
@@ -65,6 +69,8 @@ class TernCommandTest {
     static List<Bad> bad() {
         return List.of(
                 new Bad("not a URL", List.of("--listen-client-urls", "nonsense"), "expected scheme://host:port"),
+                new Bad("watch progress too short", List.of("--experimental-watch-progress-notify-interval", "50ms"),
+                        "must be at least 100ms"),
                 new Bad("TLS not yet", List.of("--listen-client-urls", "https://127.0.0.1:2379"), "TLS is not available yet"),
                 new Bad("self missing from cluster", List.of("--name", "a", "--initial-cluster", "b=http://127.0.0.1:2380"),
                         "no member named 'a'"),
