@@ -61,6 +61,8 @@ public final class TernServer implements AutoCloseable {
      * limit so that {@link MessageSizeLimit} can answer etcd's RESOURCE_EXHAUSTED for anything in between.
      */
     private static final int GRPC_READ_BUFFER_BYTES = 16 * 1024 * 1024;
+    /** Concurrent HTTP/2 streams one client connection may hold open (watch and keep-alive streams count). */
+    private static final int MAX_STREAMS_PER_CONNECTION = 16_384;
 
     private final ServerConfig config;
     private final KvStateMachine stateMachine;
@@ -170,6 +172,7 @@ public final class TernServer implements AutoCloseable {
                                   Services services, ConsensusEngine consensus) {
         GrpcRouting.Builder grpc = GrpcRouting.builder()
                 .intercept(new MessageSizeLimit(config.maxRequestBytes() + GRPC_OVERHEAD_BYTES))
+                .intercept(services.connections().contextKeeper())
                 .service(new KvEndpoint(services.kv()))
                 .service(new MaintenanceEndpoint(services.maintenance()))
                 .service(new ClusterEndpoint(services.cluster()))
@@ -181,9 +184,11 @@ public final class TernServer implements AutoCloseable {
                         services.connections()))
                 // Registered so clients get a gRPC UNIMPLEMENTED rather than an HTTP 404 until their work lands.
                 .service(new AuthGrpc.AuthImplBase() { });
+        // Helidon 4.4 forgets a connection's finished streams only when their count reaches
+        // maxConcurrentStreams: the limit must be finite or every stream ever opened stays in memory.
         Http2Config http2 = Http2Config.builder()
                 .maxRapidResets(Integer.MAX_VALUE)
-                .maxConcurrentStreams(Integer.MAX_VALUE)
+                .maxConcurrentStreams(MAX_STREAMS_PER_CONNECTION)
                 .build();
         GrpcConfig grpcConfig = GrpcConfig.builder()
                 .maxReadBufferSize(Math.max(GRPC_READ_BUFFER_BYTES, 2 * (config.maxRequestBytes() + GRPC_OVERHEAD_BYTES)))

@@ -80,6 +80,34 @@ class LockElectionTest {
         assertThat(second.get(10, TimeUnit.SECONDS).getKey()).isNotNull();
     }
 
+    /** A waiter that goes away (its connection drops) gives up its place, as etcd's server does. */
+    @ParameterizedTest
+    @MethodSource("engines")
+    void aWaiterThatDisconnectsLeavesTheQueue(String engine) throws Exception {
+        Client c = servers.client(engine);
+        long holder = c.getLeaseClient().grant(60).get().getID();
+        long waiter = c.getLeaseClient().grant(60).get().getID();
+        c.getLockClient().lock(bs("mtx3"), holder).get(10, TimeUnit.SECONDS);
+        RawClient rc = new RawClient(servers.server(engine));
+        io.tern.api.proto.v3lockpb.LockGrpc.newStub(rc.channel).lock(
+                LockRequest.newBuilder().setName(b("mtx3")).setLease(waiter).build(), new io.grpc.stub.StreamObserver<>() {
+                    public void onNext(io.tern.api.proto.v3lockpb.LockResponse r) {
+                    }
+
+                    public void onError(Throwable t) {
+                    }
+
+                    public void onCompleted() {
+                    }
+                });
+        ByteSequence waiterKey = bs("mtx3/" + Long.toHexString(waiter));
+        Eventually.within(Duration.ofSeconds(10),
+                () -> assertThat(c.getKVClient().get(waiterKey).get().getKvs()).hasSize(1));
+        rc.channel.shutdownNow();
+        Eventually.within(Duration.ofSeconds(10),
+                () -> assertThat(c.getKVClient().get(waiterKey).get().getKvs()).isEmpty());
+    }
+
     @ParameterizedTest
     @MethodSource("engines")
     void lockWithUnknownLeaseFailsAsEtcd(String engine) {

@@ -14,7 +14,7 @@ public record LeaseLimits(long minTtlSeconds, long maxTtlSeconds, int expiryBatc
      * Leases per expiry proposal: small enough that applying one (a few milliseconds) barely delays the
      * writes queued behind it, large enough that the log is not flooded with one entry per lease.
      */
-    public static final int EXPIRY_BATCH = 128;
+    public static final int EXPIRY_BATCH = 32;
 
     public LeaseLimits {
         if (minTtlSeconds < 1 || maxTtlSeconds < minTtlSeconds || expiryBatch < 1) {

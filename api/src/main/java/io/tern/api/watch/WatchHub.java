@@ -8,11 +8,13 @@ import io.tern.api.mvcc.KvChange;
 import io.tern.api.mvcc.KvStore;
 import io.tern.api.proto.etcdserverpb.WatchCreateRequest;
 import io.tern.api.proto.etcdserverpb.WatchResponse;
+import io.tern.api.proto.mvccpb.Event;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -118,16 +120,20 @@ public final class WatchHub implements KvStateMachine.CommitListener, AutoClosea
             noDelete |= f == WatchCreateRequest.FilterType.NODELETE;
         }
         synchronized (lock) {
+            if (s.ended) {
+                return;
+            }
             long rev = store.get().currentRevision();
             if (end != null && end.length > 0 && java.util.Arrays.compareUnsigned(key, end) >= 0) {
                 s.enqueueControl(refusal(rev, EMPTY_RANGE));
                 return;
             }
-            long id = s.chooseId(r.getWatchId());
-            if (id < 0) {
+            Long chosen = s.chooseId(r.getWatchId());
+            if (chosen == null) {
                 s.enqueueControl(refusal(rev, DUPLICATE_ID));
                 return;
             }
+            long id = chosen;
             long start = r.getStartRevision() > 0 ? r.getStartRevision() : published + 1;
             Watcher w = new Watcher(id, s, key, end, r.getPrevKv(), noPut, noDelete, r.getFragment(),
                     r.getProgressNotify(), start);
@@ -174,6 +180,7 @@ public final class WatchHub implements KvStateMachine.CommitListener, AutoClosea
 
     void removeStream(WatchStream s) {
         synchronized (lock) {
+            s.ended = true;
             for (Watcher w : s.watchers.values()) {
                 w.removed = true;
                 detach(w);
@@ -190,6 +197,7 @@ public final class WatchHub implements KvStateMachine.CommitListener, AutoClosea
     public void committed(List<KvChange> changes, long revision) {
         synchronized (lock) {
             if (!syncedByKey.isEmpty() || !syncedRanges.isEmpty()) {
+                Responses out = new Responses(header(revision));
                 Map<Watcher, List<KvChange>> matched = new LinkedHashMap<>();
                 for (KvChange c : changes) {
                     Set<Watcher> exact = syncedByKey.get(ByteBuffer.wrap(c.key()));
@@ -205,7 +213,7 @@ public final class WatchHub implements KvStateMachine.CommitListener, AutoClosea
                 for (Map.Entry<Watcher, List<KvChange>> m : matched.entrySet()) {
                     Watcher w = m.getKey();
                     List<KvChange> evs = m.getValue();
-                    if (w.stream.offerEvents(eventResponse(w, evs, revision), w.fragment)) {
+                    if (w.stream.offerEvents(out.build(w, evs), w.fragment)) {
                         w.nextRev = revision + 1;
                         w.sentSinceTick = true;
                     } else {
@@ -251,12 +259,30 @@ public final class WatchHub implements KvStateMachine.CommitListener, AutoClosea
         wake();
     }
 
-    private WatchResponse eventResponse(Watcher w, List<KvChange> changes, long revision) {
-        WatchResponse.Builder b = WatchResponse.newBuilder().setHeader(header(revision)).setWatchId(w.id);
-        for (KvChange c : changes) {
-            b.addEvents(c.toEvent(w.prevKv));
+    /**
+     * Builds the event responses of one delivery: the header and each change's event (with and without
+     * prev_kv) are made once and shared by every watcher that gets them (messages are immutable).
+     */
+    private static final class Responses {
+        private final io.tern.api.proto.etcdserverpb.ResponseHeader header;
+        private final Map<KvChange, Event[]> events = new IdentityHashMap<>();
+
+        Responses(io.tern.api.proto.etcdserverpb.ResponseHeader header) {
+            this.header = header;
         }
-        return b.build();
+
+        WatchResponse build(Watcher w, List<KvChange> changes) {
+            WatchResponse.Builder b = WatchResponse.newBuilder().setHeader(header).setWatchId(w.id);
+            for (KvChange c : changes) {
+                Event[] e = events.computeIfAbsent(c, k -> new Event[2]);
+                int i = w.prevKv ? 1 : 0;
+                if (e[i] == null) {
+                    e[i] = c.toEvent(w.prevKv);
+                }
+                b.addEvents(e[i]);
+            }
+            return b.build();
+        }
     }
 
     // ---------------------------------------------------------------- catch-up
@@ -340,6 +366,7 @@ public final class WatchHub implements KvStateMachine.CommitListener, AutoClosea
         }
         long reached = read[0] < config.catchUpChanges() ? current : last[0];
         boolean more = false;
+        Responses out = new Responses(header(current));
         synchronized (lock) {
             for (Watcher w : ready) {
                 if (w.removed || w.synced) {
@@ -347,7 +374,7 @@ public final class WatchHub implements KvStateMachine.CommitListener, AutoClosea
                 }
                 List<KvChange> evs = matched.get(w);
                 if (evs != null) {
-                    w.stream.offerEvents(eventResponse(w, evs, current), w.fragment);
+                    w.stream.offerEvents(out.build(w, evs), w.fragment);
                     w.sentSinceTick = true;
                 }
                 w.nextRev = Math.max(w.nextRev, reached + 1);

@@ -28,6 +28,8 @@ public final class WatchStream {
     final Map<Long, Watcher> watchers = new HashMap<>();
     /** Guarded by the hub lock: a progress request waits for every watcher to be synced. */
     boolean progressPending;
+    /** Guarded by the hub lock: the stream has ended; late requests are ignored. */
+    boolean ended;
     private long nextAutoId;
 
     private final ArrayDeque<Outbound> queue = new ArrayDeque<>();
@@ -63,10 +65,13 @@ public final class WatchStream {
         hub.cancel(this, r.getWatchId());
     }
 
-    /** The id for a new watcher: the client's choice, or the lowest free auto id. Caller holds the hub lock. */
-    long chooseId(long requested) {
+    /**
+     * The id for a new watcher: the client's choice, or the lowest free auto id; null when the client's
+     * choice is taken. Caller holds the hub lock.
+     */
+    Long chooseId(long requested) {
         if (requested != 0) {
-            return watchers.containsKey(requested) ? -1 : requested;
+            return watchers.containsKey(requested) ? null : requested;
         }
         while (watchers.containsKey(nextAutoId)) {
             nextAutoId++;

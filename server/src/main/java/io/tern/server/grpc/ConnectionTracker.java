@@ -1,5 +1,11 @@
 package io.tern.server.grpc;
 
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
 import io.helidon.common.buffers.BufferData;
 import io.helidon.common.concurrency.limits.Limit;
 import io.helidon.webserver.ConnectionContext;
@@ -60,6 +66,21 @@ public final class ConnectionTracker {
             Set<Runnable> set = actions.get(key);
             if (set != null) {
                 set.remove(action);
+            }
+        };
+    }
+
+    /**
+     * Keeps the call's gRPC context (which names its connection) attached in every listener callback:
+     * Helidon attaches it only while the call starts, so a unary handler, which runs on half-close,
+     * would otherwise not know its connection.
+     */
+    public ServerInterceptor contextKeeper() {
+        return new ServerInterceptor() {
+            @Override
+            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                             ServerCallHandler<Q, R> next) {
+                return Contexts.interceptCall(Context.current(), call, headers, next);
             }
         };
     }

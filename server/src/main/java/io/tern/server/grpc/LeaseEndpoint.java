@@ -48,8 +48,9 @@ public final class LeaseEndpoint extends LeaseGrpc.LeaseImplBase {
     /** Each request is answered in turn on the call's own thread; an unknown lease gets TTL 0, not an error. */
     @Override
     public StreamObserver<LeaseKeepAliveRequest> leaseKeepAlive(StreamObserver<LeaseKeepAliveResponse> responses) {
+        Thread streamThread = Thread.currentThread();
         return new StreamObserver<>() {
-            private boolean failed;
+            private volatile boolean failed;
 
             @Override
             public void onNext(LeaseKeepAliveRequest request) {
@@ -69,7 +70,9 @@ public final class LeaseEndpoint extends LeaseGrpc.LeaseImplBase {
 
             @Override
             public void onError(Throwable t) {
-                // client went away: nothing is held for this stream
+                // The client cancelled: nothing more may be written, and nothing is held for the stream.
+                failed = true;
+                StreamReaper.cancelled(streamThread);
             }
 
             @Override

@@ -28,17 +28,20 @@ public final class WatchEndpoint extends WatchGrpc.WatchImplBase {
         Outbound out = new Outbound(responses);
         WatchStream stream = hub.open(out);
         Runnable forget = connections.onClose(stream::close);
+        Thread streamThread = Thread.currentThread();
         return new StreamObserver<>() {
             @Override
             public void onNext(WatchRequest request) {
                 stream.handle(request);
             }
 
+            /** The client cancelled: nothing more may be written to the stream. */
             @Override
             public void onError(Throwable t) {
                 forget.run();
+                out.abandon();
                 stream.close();
-                out.finish(null);
+                StreamReaper.cancelled(streamThread);
             }
 
             @Override
@@ -53,7 +56,7 @@ public final class WatchEndpoint extends WatchGrpc.WatchImplBase {
     /** Serializes calls on the response observer between the stream's sender and the request side. */
     private static final class Outbound implements WatchSink {
         private final StreamObserver<WatchResponse> responses;
-        private boolean finished;
+        private volatile boolean finished;
 
         Outbound(StreamObserver<WatchResponse> responses) {
             this.responses = responses;
@@ -69,6 +72,11 @@ public final class WatchEndpoint extends WatchGrpc.WatchImplBase {
         @Override
         public void closed(Throwable cause) {
             finish(cause == null ? EtcdError.STOPPED.exception() : cause);
+        }
+
+        /** Called on Helidon's connection thread: must not wait for a send in progress. */
+        void abandon() {
+            finished = true;
         }
 
         synchronized void finish(Throwable error) {

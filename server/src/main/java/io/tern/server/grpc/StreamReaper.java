@@ -1,0 +1,65 @@
+package io.tern.server.grpc;
+
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Works around Helidon 4.4: when a client cancels a bidirectional call (RST_STREAM), the HTTP/2
+ * stream's own virtual thread stays parked forever, waiting for frames that will never come. (Helidon
+ * 4.5 wakes it, but answers a client's RST_STREAM for a stream it has just closed by closing the whole
+ * connection, which gRPC clients trigger routinely; so Tern stays on 4.4.)
+ *
+ * <p>After a cancel, the stream's thread is interrupted once it is found parked on its frame queue,
+ * which Helidon takes as the end of the stream. A thread doing anything else is left alone and looked
+ * at again later: interrupting one that is writing would close the connection's socket.
+ */
+final class StreamReaper {
+    private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "tern-stream-reaper");
+        t.setDaemon(true);
+        return t;
+    });
+    private static final long DELAY_MILLIS = 100;
+    private static final int ATTEMPTS = 100;
+
+    private StreamReaper() {
+    }
+
+    /** The call whose handler started on {@code streamThread} was cancelled by its client. */
+    static void cancelled(Thread streamThread) {
+        schedule(streamThread, ATTEMPTS);
+    }
+
+    private static void schedule(Thread t, int attemptsLeft) {
+        TIMER.schedule(() -> reap(t, attemptsLeft), DELAY_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    private static void reap(Thread t, int attemptsLeft) {
+        if (!t.isAlive()) {
+            return;
+        }
+        if (parkedForFrames(t.getStackTrace())) {
+            t.interrupt();
+        } else if (attemptsLeft > 1) {
+            schedule(t, attemptsLeft - 1);
+        }
+    }
+
+    /** True when the thread waits in Helidon's stream loop for the next inbound frame, and nowhere else. */
+    static boolean parkedForFrames(StackTraceElement[] stack) {
+        boolean inQueueTake = false;
+        for (StackTraceElement e : stack) {
+            String c = e.getClassName();
+            if (c.startsWith("java.") || c.startsWith("jdk.")) {
+                inQueueTake |= c.startsWith("java.util.concurrent.") && c.endsWith("BlockingQueue")
+                        && e.getMethodName().equals("take");
+                continue;
+            }
+            // The first frame outside the JDK must be the stream's own loop.
+            return inQueueTake && c.equals("io.helidon.webserver.http2.Http2ServerStream")
+                    && e.getMethodName().equals("handle");
+        }
+        return false;
+    }
+}
