@@ -177,7 +177,7 @@ public final class TernServer implements AutoCloseable {
                 .service(new MaintenanceEndpoint(services.maintenance()))
                 .service(new ClusterEndpoint(services.cluster()))
                 .service(new WatchEndpoint(services.watches(), services.connections()))
-                .service(new LeaseEndpoint(services.leases()))
+                .service(new LeaseEndpoint(services.leases(), services.connections()))
                 .service(new LockEndpoint(new LockService(services.kv(), services.leases(), services.watches()),
                         services.connections()))
                 .service(new ElectionEndpoint(new ElectionService(services.kv(), services.leases(), services.watches()),

@@ -55,6 +55,42 @@ class CancelledStreamsTest {
         }
     }
 
+    /** Streams whose connection just drops (no cancel from the client) leave nothing behind either. */
+    @ParameterizedTest
+    @MethodSource("engines")
+    void droppedConnectionsLeaveNoStreamThreads(String engine, @TempDir Path dir) throws Exception {
+        try (TernServer server = TernHarness.start(dir.resolve("data"), engine)) {
+            long lease;
+            try (RawClient c = new RawClient(server)) {
+                lease = c.lease().leaseGrant(LeaseGrantRequest.newBuilder().setTTL(600).build()).getID();
+            }
+            for (int round = 0; round < 3; round++) {
+                RawClient c = new RawClient(server);
+                for (int i = 0; i < 100; i++) {
+                    c.watch().create(WatchCreateRequest.newBuilder().setKey(b("dropped/" + i))).created();
+                    var ka = LeaseGrpc.newStub(c.channel).leaseKeepAlive(new io.grpc.stub.StreamObserver<>() {
+                        public void onNext(LeaseKeepAliveResponse r) {
+                        }
+
+                        public void onError(Throwable t) {
+                        }
+
+                        public void onCompleted() {
+                        }
+                    });
+                    ka.onNext(LeaseKeepAliveRequest.newBuilder().setID(lease).build());
+                }
+                c.kv().put(PutRequest.newBuilder().setKey(b("k")).setValue(b("v")).build());
+                c.channel.shutdownNow();
+            }
+            Eventually.within(Duration.ofSeconds(20), () -> {
+                assertThat(parkedStreamThreads(dir)).as("Helidon stream threads still parked").isLessThan(20);
+                assertThat(server.watches().watcherCount()).isZero();
+                assertThat(server.trackedConnectionActions()).isZero();
+            });
+        }
+    }
+
     /** Opens a keep-alive stream, sends one request, takes the answer and cancels, as etcd's client does. */
     private static CompletableFuture<LeaseKeepAliveResponse> keepAliveOnce(RawClient c, long lease) {
         CompletableFuture<LeaseKeepAliveResponse> done = new CompletableFuture<>();

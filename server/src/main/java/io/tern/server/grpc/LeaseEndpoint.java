@@ -20,9 +20,11 @@ import java.util.concurrent.CompletableFuture;
 /** {@code etcdserverpb.Lease} over gRPC. */
 public final class LeaseEndpoint extends LeaseGrpc.LeaseImplBase {
     private final LeaseService leases;
+    private final ConnectionTracker connections;
 
-    public LeaseEndpoint(LeaseService leases) {
+    public LeaseEndpoint(LeaseService leases, ConnectionTracker connections) {
         this.leases = leases;
+        this.connections = connections;
     }
 
     @Override
@@ -45,10 +47,14 @@ public final class LeaseEndpoint extends LeaseGrpc.LeaseImplBase {
         Calls.answer(observer, () -> CompletableFuture.completedFuture(leases.leases()));
     }
 
-    /** Each request is answered in turn on the call's own thread; an unknown lease gets TTL 0, not an error. */
+    /**
+     * Each request is answered in turn on the call's own thread; an unknown lease gets TTL 0, not an error.
+     * A stream whose client cancels or whose connection drops releases Helidon's thread.
+     */
     @Override
     public StreamObserver<LeaseKeepAliveRequest> leaseKeepAlive(StreamObserver<LeaseKeepAliveResponse> responses) {
         Thread streamThread = Thread.currentThread();
+        Runnable forget = connections.onClose(() -> StreamReaper.cancelled(streamThread));
         return new StreamObserver<>() {
             private volatile boolean failed;
 
@@ -62,21 +68,28 @@ public final class LeaseEndpoint extends LeaseGrpc.LeaseImplBase {
                     r = leases.keepAlive(request);
                 } catch (RuntimeException e) {
                     failed = true;
+                    forget.run();
                     responses.onError(ErrorMapper.toException(e));
                     return;
                 }
-                responses.onNext(r);
+                try {
+                    responses.onNext(r);
+                } catch (java.io.UncheckedIOException gone) {
+                    failed = true; // the connection closed under us
+                }
             }
 
             @Override
             public void onError(Throwable t) {
                 // The client cancelled: nothing more may be written, and nothing is held for the stream.
                 failed = true;
+                forget.run();
                 StreamReaper.cancelled(streamThread);
             }
 
             @Override
             public void onCompleted() {
+                forget.run();
                 if (failed) {
                     return;
                 }

@@ -27,8 +27,12 @@ public final class WatchEndpoint extends WatchGrpc.WatchImplBase {
     public StreamObserver<WatchRequest> watch(StreamObserver<WatchResponse> responses) {
         Outbound out = new Outbound(responses);
         WatchStream stream = hub.open(out);
-        Runnable forget = connections.onClose(stream::close);
         Thread streamThread = Thread.currentThread();
+        Runnable forget = connections.onClose(() -> {
+            out.abandon();
+            stream.close();
+            StreamReaper.cancelled(streamThread);
+        });
         return new StreamObserver<>() {
             @Override
             public void onNext(WatchRequest request) {
