@@ -58,10 +58,10 @@ for engine in mvstore rocksdb; do
   check "version endpoint" "3.5.0" "$(curl -s "http://$ep/version" | json 'd["etcdserver"]')"
 
   # Watch: live events, history from a revision, prev-kv.
-  (timeout 3 etcdctl --endpoints "$ep" watch w --prefix >"$work/watch.out" 2>&1 &)
-  sleep 1
+  from=$(( $(e get w -w json | json 'd["header"]["revision"]') + 1 ))
+  (timeout 5 etcdctl --endpoints "$ep" watch w --prefix --rev="$from" >"$work/watch.out" 2>&1 &)
   e put w1 one >/dev/null; e put w1 two >/dev/null; e del w1 >/dev/null
-  sleep 2.5
+  sleep 5.5
   check "watch live" $'PUT\nw1\none\nPUT\nw1\ntwo\nDELETE\nw1' "$(sed '/^$/d' "$work/watch.out")"
   first="$(e put h1 a -w json | json 'd["header"]["revision"]')"; e put h1 b >/dev/null
   check "watch --rev" $'PUT\nh1\na\nPUT\nh1\nb' "$(timeout 2 etcdctl --endpoints "$ep" watch h1 --rev="$first" 2>&1 | sed '/^$/d')"
@@ -87,14 +87,14 @@ for engine in mvstore rocksdb; do
   # Lock and election (etcdctl's client-side recipes over txn, lease and watch).
   check "lock" "held" "$(timeout 10 etcdctl --endpoints "$ep" lock L echo held 2>&1)"
   (timeout 10 etcdctl --endpoints "$ep" lock L2 sleep 2 >/dev/null 2>&1 &)
-  sleep 0.7
+  for _ in $(seq 1 50); do [[ -n "$(e get L2 --prefix --keys-only)" ]] && break; sleep 0.1; done
   start=$(date +%s%N)
   timeout 10 etcdctl --endpoints "$ep" lock L2 true >/dev/null 2>&1
-  check "lock waits for the holder" "yes" "$( (( ($(date +%s%N) - start) / 1000000 > 800 )) && echo yes || echo no)"
-  (timeout 4 etcdctl --endpoints "$ep" elect E alice >/dev/null 2>&1 &)
-  sleep 1.5
-  check "elect -l" "alice" "$(timeout 2 etcdctl --endpoints "$ep" elect -l E 2>&1 | sed -n 2p)"
-  sleep 3
+  check "lock waits for the holder" "yes" "$( (( ($(date +%s%N) - start) / 1000000 > 500 )) && echo yes || echo no)"
+  (timeout 6 etcdctl --endpoints "$ep" elect E alice >/dev/null 2>&1 &)
+  for _ in $(seq 1 50); do [[ -n "$(e get E --prefix --keys-only)" ]] && break; sleep 0.1; done
+  check "elect -l" "alice" "$(timeout 3 etcdctl --endpoints "$ep" elect -l E 2>&1 | sed -n 2p)"
+  sleep 6
   rev="$(e get zoo -w json | json 'd["header"]["revision"]')"
 
   # Restart on the same data dir: data and revision are kept.
