@@ -113,8 +113,13 @@ class WatchResilienceTest {
                 public void onCompleted() {
                 }
             });
-            stream[0].onNext(WatchRequest.newBuilder().setCreateRequest(WatchCreateRequest.newBuilder()
-                    .setKey(b("slow/")).setRangeEnd(b("slow0"))).build());
+            // Two watchers on the one stream: they fall behind together and catch up through one queue.
+            for (int id = 1; id <= 2; id++) {
+                stream[0].onNext(WatchRequest.newBuilder().setCreateRequest(WatchCreateRequest.newBuilder()
+                        .setKey(b("slow/")).setRangeEnd(b("slow0")).setWatchId(id)).build());
+            }
+            assertThat(got.poll(10, TimeUnit.SECONDS).getCreated()).isTrue();
+            stream[0].request(1);
             assertThat(got.poll(10, TimeUnit.SECONDS).getCreated()).isTrue();
 
             String value = "v".repeat(100 * 1024);
@@ -126,13 +131,14 @@ class WatchResilienceTest {
             assertThat(got).isEmpty();
 
             stream[0].request(Integer.MAX_VALUE);
-            List<Long> seen = new ArrayList<>();
-            while (seen.size() < revisions.size()) {
+            java.util.Map<Long, List<Long>> seen = new java.util.HashMap<>(java.util.Map.of(1L, new ArrayList<>(), 2L, new ArrayList<>()));
+            while (seen.get(1L).size() < revisions.size() || seen.get(2L).size() < revisions.size()) {
                 WatchResponse r = got.poll(20, TimeUnit.SECONDS);
-                assertThat(r).as("events after %d of %d", seen.size(), revisions.size()).isNotNull();
-                r.getEventsList().forEach(e -> seen.add(e.getKv().getModRevision()));
+                assertThat(r).as("events after %s of %d", seen, revisions.size()).isNotNull();
+                r.getEventsList().forEach(e -> seen.get(r.getWatchId()).add(e.getKv().getModRevision()));
             }
-            assertThat(seen).isEqualTo(revisions);
+            assertThat(seen.get(1L)).isEqualTo(revisions);
+            assertThat(seen.get(2L)).isEqualTo(revisions);
             stream[0].cancel("done", null);
         }
     }

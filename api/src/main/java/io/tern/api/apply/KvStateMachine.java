@@ -115,10 +115,19 @@ public final class KvStateMachine implements StateMachine {
             txn.abandon();
             throw e;
         }
-        lessorUpdates.forEach(Runnable::run);
+        // The batch is durable and applied: a failure past this point must not fail the entries.
+        try {
+            lessorUpdates.forEach(Runnable::run);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "lease bookkeeping failed after applying index " + last, e);
+        }
         if (!txn.changes().isEmpty()) {
             for (CommitListener l : listeners) {
-                l.committed(txn.changes(), s.currentRevision());
+                try {
+                    l.committed(txn.changes(), s.currentRevision());
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.ERROR, "commit listener failed at revision " + s.currentRevision(), e);
+                }
             }
         }
         return results;

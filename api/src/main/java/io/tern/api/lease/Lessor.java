@@ -105,19 +105,20 @@ public final class Lessor {
 
     /**
      * Restarts lease {@code id}'s TTL and returns it. Fails with etcd's not-found error for an unknown
-     * lease or one whose expiry is already under way.
+     * lease, and for one that has already expired here (its revocation is due or under way: etcd too
+     * answers not found rather than bring it back).
      */
     public long renew(long id) {
-        Lease l = leases.get(id);
-        if (l == null || l.expiring) {
-            throw EtcdError.LEASE_NOT_FOUND.exception();
-        }
         synchronized (queue) {
+            Lease l = leases.get(id);
+            if (l == null || l.expiring || (primary && l.expiresAt - clock.getAsLong() <= 0)) {
+                throw EtcdError.LEASE_NOT_FOUND.exception();
+            }
             if (primary) {
                 schedule(l, Duration.ZERO);
             }
+            return l.ttl;
         }
-        return l.ttl;
     }
 
     /**

@@ -345,13 +345,17 @@ public final class WatchHub implements KvStateMachine.CommitListener, AutoClosea
         long current = s.currentRevision();
         Map<Watcher, List<KvChange>> matched = new LinkedHashMap<>();
         long[] last = {from - 1};
-        int[] read = {0};
+        long[] read = {0, 0}; // changes, bytes
+        boolean[] cut = {false};
+        long byteCap = config.streamBufferBytes() / 2;
         try {
             s.changes(from, current, c -> {
-                if (read[0] >= config.catchUpChanges() && c.revision() != last[0]) {
+                if ((read[0] >= config.catchUpChanges() || read[1] >= byteCap) && c.revision() != last[0]) {
+                    cut[0] = true;
                     return false; // stop on a revision boundary
                 }
                 read[0]++;
+                read[1] += c.key().length + c.record().length + (c.prevRecord() == null ? 0 : c.prevRecord().length);
                 last[0] = c.revision();
                 for (Watcher w : ready) {
                     match(matched, w, c);
@@ -364,17 +368,22 @@ public final class WatchHub implements KvStateMachine.CommitListener, AutoClosea
             }
             throw e;
         }
-        long reached = read[0] < config.catchUpChanges() ? current : last[0];
+        long reached = cut[0] ? last[0] : current;
         boolean more = false;
+        // Built outside the lock: the apply thread must not wait on this.
         Responses out = new Responses(header(current));
+        Map<Watcher, WatchResponse> built = new HashMap<>();
+        matched.forEach((w, evs) -> built.put(w, out.build(w, evs)));
         synchronized (lock) {
             for (Watcher w : ready) {
                 if (w.removed || w.synced) {
                     continue;
                 }
-                List<KvChange> evs = matched.get(w);
-                if (evs != null) {
-                    w.stream.offerEvents(out.build(w, evs), w.fragment);
+                WatchResponse r = built.get(w);
+                if (r != null) {
+                    if (!w.stream.offerCatchUp(r, w.fragment)) {
+                        continue; // stays where it is; retried once its stream has drained
+                    }
                     w.sentSinceTick = true;
                 }
                 w.nextRev = Math.max(w.nextRev, reached + 1);

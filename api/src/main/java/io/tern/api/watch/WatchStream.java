@@ -105,6 +105,26 @@ public final class WatchStream {
         return enqueue(new Outbound(r, r.getSerializedSize(), fragment), false);
     }
 
+    /**
+     * Queues a catch-up response unless the queue is already at its budget; one response may take it
+     * over the budget (catch-up reads are capped at half of it), so that a large one is not refused forever.
+     */
+    boolean offerCatchUp(WatchResponse r, boolean fragment) {
+        Outbound o = new Outbound(r, r.getSerializedSize(), fragment);
+        synchronized (queue) {
+            if (closed) {
+                return true;
+            }
+            if (queuedBytes >= budgetBytes) {
+                return false;
+            }
+            queue.addLast(o);
+            queuedBytes += o.bytes;
+            queue.notifyAll();
+            return true;
+        }
+    }
+
     /** True while the queue is below half its budget: worth reading history for. */
     boolean hasRoom() {
         synchronized (queue) {

@@ -82,6 +82,16 @@ class LessorTest {
     }
 
     @Test
+    void aLeasePastItsDeadlineCannotBeRenewedBack() {
+        lessor.promote(Duration.ZERO);
+        lessor.granted(3, 5);
+        now.addAndGet(6 * S);
+        assertThatThrownBy(() -> lessor.renew(3)).isInstanceOfSatisfying(EtcdException.class,
+                e -> assertThat(e.error()).isEqualTo(EtcdError.LEASE_NOT_FOUND));
+        assertThat(lessor.takeExpired(10)).containsExactly(3L);
+    }
+
+    @Test
     void expiredLeasesComeOutEarliestFirstInBatches() {
         lessor.promote(Duration.ZERO);
         for (long id = 1; id <= 5; id++) {

@@ -32,7 +32,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * and runs the registered actions of a connection when its handling loop ends, however it ends.
  */
 public final class ConnectionTracker {
+    /** Marks a connection that has ended, so that a call starting on it just then is told at once. */
+    private static final Set<Runnable> CLOSED = Set.of();
+    /** How many ended connections are remembered (a call starts on its connection within moments of it). */
+    private static final int CLOSED_REMEMBERED = 4096;
     private final Map<String, Set<Runnable>> actions = new ConcurrentHashMap<>();
+    private final java.util.Queue<String> recentlyClosed = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     /** An HTTP/2 (with gRPC) connection selector for one listener, reporting ends of connections here. */
     public ServerConnectionSelector http2Selector(String listener, Http2Config http2, GrpcConfig grpc) {
@@ -61,10 +66,22 @@ public final class ConnectionTracker {
             return () -> { };
         }
         String key = ctx.serverSocketId() + " " + ctx.connectionSocketId();
-        actions.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).add(action);
+        // Atomic against closed(): either the action joins the connection's set, or it has closed already.
+        Set<Runnable> now = actions.compute(key, (k, cur) -> {
+            if (cur == CLOSED) {
+                return CLOSED;
+            }
+            Set<Runnable> set = cur == null ? ConcurrentHashMap.newKeySet() : cur;
+            set.add(action);
+            return set;
+        });
+        if (now == CLOSED) {
+            action.run();
+            return () -> { };
+        }
         return () -> {
             Set<Runnable> set = actions.get(key);
-            if (set != null) {
+            if (set != null && set != CLOSED) {
                 set.remove(action);
             }
         };
@@ -85,14 +102,21 @@ public final class ConnectionTracker {
         };
     }
 
-    /** Registered actions across all connections (for tests). */
+    /** Registered actions across all open connections (for tests). */
     public int pending() {
         return actions.values().stream().mapToInt(Set::size).sum();
     }
 
     private void closed(String key) {
-        Set<Runnable> set = actions.remove(key);
-        if (set != null) {
+        Set<Runnable> set = actions.put(key, CLOSED);
+        recentlyClosed.add(key);
+        while (recentlyClosed.size() > CLOSED_REMEMBERED) {
+            String old = recentlyClosed.poll();
+            if (old != null) {
+                actions.remove(old, CLOSED);
+            }
+        }
+        if (set != null && set != CLOSED) {
             for (Runnable r : set) {
                 r.run();
             }
@@ -125,6 +149,7 @@ public final class ConnectionTracker {
         public ServerConnection connection(ConnectionContext ctx) {
             ServerConnection c = delegate.connection(ctx);
             String key = ctx.socketId() + " " + ctx.childSocketId();
+            actions.put(key, ConcurrentHashMap.newKeySet());
             return new ServerConnection() {
                 @Override
                 public void handle(Limit limit) throws InterruptedException {

@@ -12,7 +12,7 @@ import io.tern.api.watch.WatchStream;
 
 /**
  * {@code etcdserverpb.Watch} over gRPC: one {@link WatchStream} per call. The stream ends, and its
- * watchers go, when the client half-closes, cancels, or its connection drops.
+ * watchers go, when the client cancels or its connection drops.
  */
 public final class WatchEndpoint extends WatchGrpc.WatchImplBase {
     private final WatchHub hub;
@@ -48,11 +48,9 @@ public final class WatchEndpoint extends WatchGrpc.WatchImplBase {
                 StreamReaper.cancelled(streamThread);
             }
 
+            /** As etcd's: the client's half-close ends its requests, not the watches; they run until it cancels. */
             @Override
             public void onCompleted() {
-                forget.run();
-                stream.close();
-                out.finish(null);
             }
         };
     }
@@ -89,11 +87,7 @@ public final class WatchEndpoint extends WatchGrpc.WatchImplBase {
             }
             finished = true;
             try {
-                if (error == null) {
-                    responses.onCompleted();
-                } else {
-                    responses.onError(ErrorMapper.toException(error));
-                }
+                responses.onError(ErrorMapper.toException(error));
             } catch (RuntimeException ignored) {
                 // the call is already gone
             }
