@@ -186,9 +186,12 @@ public final class TernServer implements AutoCloseable {
                 .service(new AuthGrpc.AuthImplBase() { });
         // Helidon 4.4 forgets a connection's finished streams only when their count reaches
         // maxConcurrentStreams: the limit must be finite or every stream ever opened stays in memory.
+        // A client that stops reading blocks only its own sends; its watchers fall back to catching up.
+        // Helidon's 15 s default would instead fail the stream, where etcd keeps waiting.
         Http2Config http2 = Http2Config.builder()
                 .maxRapidResets(Integer.MAX_VALUE)
                 .maxConcurrentStreams(MAX_STREAMS_PER_CONNECTION)
+                .flowControlTimeout(Duration.ofMinutes(5))
                 .build();
         GrpcConfig grpcConfig = GrpcConfig.builder()
                 .maxReadBufferSize(Math.max(GRPC_READ_BUFFER_BYTES, 2 * (config.maxRequestBytes() + GRPC_OVERHEAD_BYTES)))
