@@ -29,6 +29,7 @@ import io.tern.server.grpc.ClusterEndpoint;
 import io.tern.server.grpc.ConnectionTracker;
 import io.tern.server.grpc.ElectionEndpoint;
 import io.tern.server.grpc.LockEndpoint;
+import io.tern.server.grpc.StreamReaper;
 import io.tern.server.grpc.KvEndpoint;
 import io.tern.server.grpc.LeaseEndpoint;
 import io.tern.server.grpc.WatchEndpoint;
@@ -173,11 +174,12 @@ public final class TernServer implements AutoCloseable {
         GrpcRouting.Builder grpc = GrpcRouting.builder()
                 .intercept(new MessageSizeLimit(config.maxRequestBytes() + GRPC_OVERHEAD_BYTES))
                 .intercept(services.connections().contextKeeper())
+                .intercept(StreamReaper.interceptor(services.connections()))
                 .service(new KvEndpoint(services.kv()))
                 .service(new MaintenanceEndpoint(services.maintenance()))
                 .service(new ClusterEndpoint(services.cluster()))
                 .service(new WatchEndpoint(services.watches(), services.connections()))
-                .service(new LeaseEndpoint(services.leases(), services.connections()))
+                .service(new LeaseEndpoint(services.leases()))
                 .service(new LockEndpoint(new LockService(services.kv(), services.leases(), services.watches()),
                         services.connections()))
                 .service(new ElectionEndpoint(new ElectionService(services.kv(), services.leases(), services.watches()),

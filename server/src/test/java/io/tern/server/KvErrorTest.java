@@ -9,15 +9,10 @@ import io.tern.api.proto.etcdserverpb.PutRequest;
 import io.tern.api.proto.etcdserverpb.RangeRequest;
 import io.tern.api.proto.etcdserverpb.RequestOp;
 import io.tern.api.proto.etcdserverpb.TxnRequest;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.IntStream;
@@ -27,10 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /** Bad requests get etcd's exact gRPC code and message, and the member keeps serving, on every engine. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class KvErrorTest {
-    private EngineServers servers;
-
+class KvErrorTest extends PerEngineTest {
     record Case(String name, Consumer<RawClient> call, Status.Code code, String message) {
         @Override
         public String toString() {
@@ -104,16 +96,6 @@ class KvErrorTest {
         return TernHarness.ENGINES.stream().flatMap(e -> cases().stream().map(c -> Arguments.of(e, c)));
     }
 
-    @BeforeAll
-    void start(@TempDir Path dir) {
-        servers = new EngineServers(dir);
-    }
-
-    @AfterAll
-    void stop() {
-        servers.close();
-    }
-
     @ParameterizedTest
     @MethodSource("engines")
     void aFrameFarOverTheLimitIsRefusedAndTheMemberKeepsServing(String engine) {
@@ -127,10 +109,6 @@ class KvErrorTest {
             assertThat(fresh.kv().put(PutRequest.newBuilder().setKey(b("after-huge")).setValue(b("v")).build())
                     .getHeader().getRevision()).isPositive();
         }
-    }
-
-    static Stream<String> engines() {
-        return TernHarness.ENGINES.stream();
     }
 
     @ParameterizedTest(name = "{0}: {1}")

@@ -14,15 +14,10 @@ import io.tern.api.proto.etcdserverpb.Compare;
 import io.tern.api.proto.etcdserverpb.PutRequest;
 import io.tern.api.proto.etcdserverpb.TxnRequest;
 import io.tern.api.proto.etcdserverpb.RangeRequest;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -32,24 +27,8 @@ import static io.tern.server.TernHarness.str;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Put, DeleteRange and Txn semantics through jetcd (and raw gRPC where jetcd lacks a field), on every engine. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class KvWriteTest {
-    private EngineServers servers;
+class KvWriteTest extends PerEngineTest {
     private final AtomicInteger unique = new AtomicInteger();
-
-    @BeforeAll
-    void start(@TempDir Path dir) {
-        servers = new EngineServers(dir);
-    }
-
-    @AfterAll
-    void stop() {
-        servers.close();
-    }
-
-    static Stream<String> engines() {
-        return TernHarness.ENGINES.stream();
-    }
 
     /** A fresh key prefix per test, so tests sharing a server do not see each other's keys. */
     private String ns() {

@@ -18,9 +18,6 @@ import io.tern.api.proto.etcdserverpb.LeaseTimeToLiveRequest;
 import io.tern.api.proto.etcdserverpb.PutRequest;
 import io.tern.api.proto.etcdserverpb.RangeRequest;
 import io.tern.server.config.ServerConfig;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -39,24 +36,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** etcd's Lease API through jetcd and raw gRPC, on every engine. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class LeaseTest {
-    private EngineServers servers;
-
-    @BeforeAll
-    void start(@TempDir Path dir) {
-        servers = new EngineServers(dir);
-    }
-
-    @AfterAll
-    void stop() {
-        servers.close();
-    }
-
-    List<String> engines() {
-        return TernHarness.ENGINES;
-    }
-
+class LeaseTest extends PerEngineTest {
     record Refusal(String name, LeaseGrantRequest request, Status.Code code, String message) {
         @Override
         public String toString() {

@@ -10,14 +10,9 @@ import io.etcd.jetcd.election.NotLeaderException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.tern.api.proto.v3lockpb.LockRequest;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -31,24 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The server-side Lock and Election services through jetcd, on every engine. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class LockElectionTest {
-    private EngineServers servers;
-
-    @BeforeAll
-    void start(@TempDir Path dir) {
-        servers = new EngineServers(dir);
-    }
-
-    @AfterAll
-    void stop() {
-        servers.close();
-    }
-
-    List<String> engines() {
-        return TernHarness.ENGINES;
-    }
-
+class LockElectionTest extends PerEngineTest {
     @ParameterizedTest
     @MethodSource("engines")
     void lockIsExclusiveAndHandsOverOnUnlock(String engine) throws Exception {

@@ -10,14 +10,9 @@ import io.tern.api.proto.etcdserverpb.TxnRequest;
 import io.tern.api.proto.etcdserverpb.WatchCreateRequest;
 import io.tern.api.proto.etcdserverpb.WatchResponse;
 import io.tern.api.proto.mvccpb.Event;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,24 +20,7 @@ import static io.tern.server.WatchProbe.b;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Watch semantics on the wire, as etcd's clients see them, on every engine. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class WatchTest {
-    private EngineServers servers;
-
-    @BeforeAll
-    void start(@TempDir Path dir) {
-        servers = new EngineServers(dir);
-    }
-
-    @AfterAll
-    void stop() {
-        servers.close();
-    }
-
-    List<String> engines() {
-        return TernHarness.ENGINES;
-    }
-
+class WatchTest extends PerEngineTest {
     static ByteString prefixEnd(String p) {
         byte[] x = p.getBytes();
         x[x.length - 1]++;

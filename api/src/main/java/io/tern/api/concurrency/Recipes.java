@@ -18,6 +18,7 @@ import io.tern.api.proto.etcdserverpb.WatchResponse;
 import io.tern.api.proto.mvccpb.Event;
 import io.tern.api.watch.WatchHub;
 import io.tern.api.watch.WatchStream;
+import io.tern.spi.storage.Bytes;
 
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CancellationException;
@@ -68,16 +69,10 @@ final class Recipes {
         return name.concat(ByteString.copyFromUtf8("/"));
     }
 
-    /** The end of the prefix range starting at {@code prefix}, as etcd's clients compute it. */
+    /** The end of the prefix range starting at {@code prefix}, as etcd's clients send it ("\0": no end). */
     static ByteString prefixEnd(ByteString prefix) {
-        byte[] b = prefix.toByteArray();
-        for (int i = b.length - 1; i >= 0; i--) {
-            if (b[i] != (byte) 0xFF) {
-                b[i]++;
-                return ByteString.copyFrom(b, 0, i + 1);
-            }
-        }
-        return ByteString.copyFrom(new byte[] {0});
+        byte[] end = Bytes.prefixEnd(prefix.toByteArray());
+        return end == null ? ByteString.copyFrom(new byte[] {0}) : ByteString.copyFrom(end);
     }
 
     /**

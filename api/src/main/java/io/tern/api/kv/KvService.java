@@ -30,7 +30,6 @@ public final class KvService {
     private final ConsensusEngine consensus;
     private final Supplier<KvStore> store;
     private final ResponseHeaders headers;
-    private final KvLimits limits;
     private final KvValidation validation;
     private final Proposer proposer;
 
@@ -38,7 +37,6 @@ public final class KvService {
         this.consensus = consensus;
         this.store = store;
         this.headers = headers;
-        this.limits = limits;
         this.validation = new KvValidation(limits.maxTxnOps());
         this.proposer = new Proposer(consensus, limits.maxRequestBytes());
     }

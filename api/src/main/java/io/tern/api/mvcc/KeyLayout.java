@@ -143,17 +143,6 @@ final class KeyLayout {
         return out;
     }
 
-    /** The exclusive end of a range of fixed-length prefixes: {@code prefix} plus one in its last byte. */
-    static byte[] prefixSuccessor(byte[] prefix) {
-        byte[] out = prefix.clone();
-        for (int i = out.length - 1; i >= 0; i--) {
-            if (++out[i] != 0) {
-                return out;
-            }
-        }
-        return null;
-    }
-
     /** A user key for error messages: printable ASCII as is, anything else hex-escaped. */
     static String describe(byte[] key) {
         StringBuilder b = new StringBuilder("\"");

@@ -1,5 +1,6 @@
 package io.tern.api.mvcc;
 
+import io.tern.spi.storage.Bytes;
 import io.tern.spi.storage.ReadView;
 
 import java.util.ArrayList;
@@ -14,7 +15,7 @@ final class KvStoreLeases {
     static List<byte[]> attachedKeys(ReadView view, long id) {
         byte[] prefix = KeyLayout.attachedPrefix(id);
         List<byte[]> keys = new ArrayList<>();
-        view.scan(prefix, KeyLayout.prefixSuccessor(prefix), false, (k, v) -> {
+        view.scan(prefix, Bytes.prefixEnd(prefix), false, (k, v) -> {
             keys.add(java.util.Arrays.copyOfRange(k, prefix.length, k.length));
             return true;
         });

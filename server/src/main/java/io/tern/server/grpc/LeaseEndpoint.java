@@ -20,11 +20,9 @@ import java.util.concurrent.CompletableFuture;
 /** {@code etcdserverpb.Lease} over gRPC. */
 public final class LeaseEndpoint extends LeaseGrpc.LeaseImplBase {
     private final LeaseService leases;
-    private final ConnectionTracker connections;
 
-    public LeaseEndpoint(LeaseService leases, ConnectionTracker connections) {
+    public LeaseEndpoint(LeaseService leases) {
         this.leases = leases;
-        this.connections = connections;
     }
 
     @Override
@@ -49,12 +47,9 @@ public final class LeaseEndpoint extends LeaseGrpc.LeaseImplBase {
 
     /**
      * Each request is answered in turn on the call's own thread; an unknown lease gets TTL 0, not an error.
-     * A stream whose client cancels or whose connection drops releases Helidon's thread.
      */
     @Override
     public StreamObserver<LeaseKeepAliveRequest> leaseKeepAlive(StreamObserver<LeaseKeepAliveResponse> responses) {
-        Thread streamThread = Thread.currentThread();
-        Runnable forget = connections.onClose(() -> StreamReaper.cancelled(streamThread));
         return new StreamObserver<>() {
             private volatile boolean failed;
 
@@ -68,7 +63,6 @@ public final class LeaseEndpoint extends LeaseGrpc.LeaseImplBase {
                     r = leases.keepAlive(request);
                 } catch (RuntimeException e) {
                     failed = true;
-                    forget.run();
                     responses.onError(ErrorMapper.toException(e));
                     return;
                 }
@@ -83,13 +77,10 @@ public final class LeaseEndpoint extends LeaseGrpc.LeaseImplBase {
             public void onError(Throwable t) {
                 // The client cancelled: nothing more may be written, and nothing is held for the stream.
                 failed = true;
-                forget.run();
-                StreamReaper.cancelled(streamThread);
             }
 
             @Override
             public void onCompleted() {
-                forget.run();
                 if (failed) {
                     return;
                 }

@@ -1,12 +1,20 @@
 package io.tern.server.grpc;
 
+import io.grpc.ForwardingServerCallListener;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Works around Helidon 4.4: when a client cancels a bidirectional call (RST_STREAM), the HTTP/2
- * stream's own virtual thread stays parked forever, waiting for frames that will never come. (Helidon
+ * Works around Helidon 4.4: when a client cancels a streaming call (RST_STREAM), or its connection just
+ * drops, the HTTP/2 stream's own virtual thread stays parked forever, waiting for frames that will never
+ * come. (Helidon
  * 4.5 wakes it, but answers a client's RST_STREAM for a stream it has just closed by closing the whole
  * connection, which gRPC clients trigger routinely; so Tern stays on 4.4.)
  *
@@ -14,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * which Helidon takes as the end of the stream. A thread doing anything else is left alone and looked
  * at again later: interrupting one that is writing would close the connection's socket.
  */
-final class StreamReaper {
+public final class StreamReaper {
     private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "tern-stream-reaper");
         t.setDaemon(true);
@@ -26,8 +34,43 @@ final class StreamReaper {
     private StreamReaper() {
     }
 
-    /** The call whose handler started on {@code streamThread} was cancelled by its client. */
-    static void cancelled(Thread streamThread) {
+    /**
+     * Watches every streaming call (unary calls end their stream themselves): when its client cancels
+     * it or its connection drops, the thread that started it is released as described above.
+     */
+    public static ServerInterceptor interceptor(ConnectionTracker connections) {
+        return new ServerInterceptor() {
+            @Override
+            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                             ServerCallHandler<Q, R> next) {
+                ServerCall.Listener<Q> listener = next.startCall(call, headers);
+                if (call.getMethodDescriptor().getType() == MethodDescriptor.MethodType.UNARY) {
+                    return listener;
+                }
+                Thread streamThread = Thread.currentThread(); // calls start on their stream's thread
+                Runnable forget = connections.onClose(() -> cancelled(streamThread));
+                return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(listener) {
+                    @Override
+                    public void onCancel() {
+                        forget.run();
+                        try {
+                            super.onCancel();
+                        } finally {
+                            cancelled(streamThread);
+                        }
+                    }
+
+                    @Override
+                    public void onComplete() {
+                        forget.run();
+                        super.onComplete();
+                    }
+                };
+            }
+        };
+    }
+
+    private static void cancelled(Thread streamThread) {
         schedule(streamThread, ATTEMPTS);
     }
 

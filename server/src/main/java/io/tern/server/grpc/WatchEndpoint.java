@@ -27,11 +27,9 @@ public final class WatchEndpoint extends WatchGrpc.WatchImplBase {
     public StreamObserver<WatchRequest> watch(StreamObserver<WatchResponse> responses) {
         Outbound out = new Outbound(responses);
         WatchStream stream = hub.open(out);
-        Thread streamThread = Thread.currentThread();
         Runnable forget = connections.onClose(() -> {
             out.abandon();
             stream.close();
-            StreamReaper.cancelled(streamThread);
         });
         return new StreamObserver<>() {
             @Override
@@ -45,7 +43,6 @@ public final class WatchEndpoint extends WatchGrpc.WatchImplBase {
                 forget.run();
                 out.abandon();
                 stream.close();
-                StreamReaper.cancelled(streamThread);
             }
 
             /** As etcd's: the client's half-close ends its requests, not the watches; they run until it cancels. */
