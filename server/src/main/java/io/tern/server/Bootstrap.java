@@ -1,7 +1,8 @@
 package io.tern.server;
 
-import io.tern.api.cluster.ClusterView;
+import io.tern.api.cluster.ClusterMembers;
 import io.tern.api.cluster.MemberIds;
+import io.tern.api.proto.etcdserverpb.Member;
 import io.tern.server.config.ServerConfig;
 
 import java.net.URI;
@@ -13,59 +14,77 @@ import java.util.Map;
 import java.util.Properties;
 
 /**
- * The cluster a member was created in: its own name, every member's id and URLs, and the cluster id.
+ * Who a member is, as it first started: its name and peer URLs, whether it formed a new cluster or
+ * joined a running one, and its ids once known. A new cluster's members and ids follow from the flags,
+ * computed alike on every initial member; a joining member learns its ids from the member records it
+ * receives, and {@link #identified} records them.
  *
  * @param self      this member's name
- * @param clusterId the cluster's id
- * @param members   every member, in id order
+ * @param peerUrls  this member's advertised peer URLs
+ * @param joining   true when started with {@code --initial-cluster-state existing}
+ * @param clusterId the cluster's id; 0 while a joining member does not know it yet
+ * @param memberId  this member's id; 0 while a joining member does not know it yet
+ * @param members   a new cluster's initial members in unsigned id order; empty when joining
  */
-record Bootstrap(String self, long clusterId, List<ClusterView.MemberInfo> members) {
+record Bootstrap(String self, List<String> peerUrls, boolean joining, long clusterId, long memberId,
+                 List<Member> members) {
 
     static Bootstrap fromConfig(ServerConfig config) {
-        List<ClusterView.MemberInfo> members = new ArrayList<>();
+        List<String> selfUrls = config.initialAdvertisePeerUrls().stream().map(Bootstrap::urlString).toList();
+        if (config.joinExisting()) {
+            return new Bootstrap(config.name(), selfUrls, true, 0, 0, List.of());
+        }
+        List<Member> members = new ArrayList<>();
         for (Map.Entry<String, List<URI>> m : config.initialCluster().entrySet()) {
             List<String> urls = m.getValue().stream().map(Bootstrap::urlString).toList();
             long id = MemberIds.memberId(urls, config.initialClusterToken());
-            boolean self = m.getKey().equals(config.name());
-            members.add(new ClusterView.MemberInfo(id, m.getKey(), urls,
-                    self ? config.advertiseClientUrls().stream().map(Bootstrap::urlString).toList() : List.of()));
+            members.add(Member.newBuilder().setID(id).setName(m.getKey()).addAllPeerURLs(urls).build());
         }
-        members.sort(Comparator.comparingLong(ClusterView.MemberInfo::id));
-        long clusterId = MemberIds.clusterId(members.stream().map(ClusterView.MemberInfo::id).toList());
-        return new Bootstrap(config.name(), clusterId, members);
+        members.sort(Comparator.comparing(Member::getID, Long::compareUnsigned));
+        long clusterId = MemberIds.clusterId(members.stream().map(Member::getID).toList());
+        long selfId = MemberIds.memberId(selfUrls, config.initialClusterToken());
+        return new Bootstrap(config.name(), selfUrls, false, clusterId, selfId, members);
     }
 
-    ClusterView.MemberInfo selfMember() {
-        return members.stream().filter(m -> m.name().equals(self)).findFirst()
-                .orElseThrow(() -> new IllegalStateException("member " + self + " is not in its own cluster " + members));
+    /** The view members start from: the initial members, or nothing known yet when joining. */
+    ClusterMembers.View view() {
+        return new ClusterMembers.View(clusterId, members, false);
+    }
+
+    Bootstrap identified(long cluster, long member) {
+        return new Bootstrap(self, peerUrls, joining, cluster, member, members);
     }
 
     Properties toProperties() {
         Properties p = new Properties();
         p.setProperty("self", self);
+        p.setProperty("peer-urls", String.join(",", peerUrls));
+        p.setProperty("joining", Boolean.toString(joining));
         p.setProperty("cluster-id", Long.toHexString(clusterId));
+        p.setProperty("member-id", Long.toHexString(memberId));
         p.setProperty("members", String.valueOf(members.size()));
         for (int i = 0; i < members.size(); i++) {
-            ClusterView.MemberInfo m = members.get(i);
-            p.setProperty("member." + i + ".id", Long.toHexString(m.id()));
-            p.setProperty("member." + i + ".name", m.name());
-            p.setProperty("member." + i + ".peer-urls", String.join(",", m.peerUrls()));
-            p.setProperty("member." + i + ".client-urls", String.join(",", m.clientUrls()));
+            Member m = members.get(i);
+            p.setProperty("member." + i + ".id", Long.toHexString(m.getID()));
+            p.setProperty("member." + i + ".name", m.getName());
+            p.setProperty("member." + i + ".peer-urls", String.join(",", m.getPeerURLsList()));
         }
         return p;
     }
 
     static Bootstrap fromProperties(Properties p) {
         int n = Integer.parseInt(require(p, "members"));
-        List<ClusterView.MemberInfo> members = new ArrayList<>();
+        List<Member> members = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            members.add(new ClusterView.MemberInfo(
-                    Long.parseUnsignedLong(require(p, "member." + i + ".id"), 16),
-                    require(p, "member." + i + ".name"),
-                    split(p.getProperty("member." + i + ".peer-urls", "")),
-                    split(p.getProperty("member." + i + ".client-urls", ""))));
+            members.add(Member.newBuilder()
+                    .setID(Long.parseUnsignedLong(require(p, "member." + i + ".id"), 16))
+                    .setName(require(p, "member." + i + ".name"))
+                    .addAllPeerURLs(split(require(p, "member." + i + ".peer-urls"))).build());
         }
-        return new Bootstrap(require(p, "self"), Long.parseUnsignedLong(require(p, "cluster-id"), 16), members);
+        return new Bootstrap(require(p, "self"), split(require(p, "peer-urls")),
+                Boolean.parseBoolean(require(p, "joining")),
+                Long.parseUnsignedLong(require(p, "cluster-id"), 16),
+                Long.parseUnsignedLong(require(p, "member-id"), 16), members);
     }
 
     private static String require(Properties p, String key) {

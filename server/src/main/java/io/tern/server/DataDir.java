@@ -34,7 +34,7 @@ record DataDir(Path root) {
      * the first start; later starts use what was recorded then, so ids and the raft peer address stay put.
      */
     Bootstrap bootstrap(Bootstrap fromFlags) {
-        Path file = member().resolve("cluster.properties");
+        Path file = clusterFile();
         try {
             if (Files.exists(file)) {
                 java.util.Properties p = new java.util.Properties();
@@ -43,16 +43,29 @@ record DataDir(Path root) {
                 }
                 return Bootstrap.fromProperties(p);
             }
-            java.util.Properties p = fromFlags.toProperties();
-            Path tmp = member().resolve("cluster.properties.tmp");
-            try (var out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                p.store(out, "written at bootstrap; the --initial-* flags are ignored from now on");
-            }
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            record(fromFlags);
             return fromFlags;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read or write " + file, e);
         }
+    }
+
+    /** Replaces the recorded bootstrap (a joining member that has learned its ids). */
+    void record(Bootstrap b) {
+        Path file = clusterFile();
+        Path tmp = member().resolve("cluster.properties.tmp");
+        try {
+            try (var out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+                b.toProperties().store(out, "written at bootstrap; the --initial-* flags are ignored from now on");
+            }
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    private Path clusterFile() {
+        return member().resolve("cluster.properties");
     }
 
     /** Creates the layout for {@code backend}, or checks that an existing one was made by it. */

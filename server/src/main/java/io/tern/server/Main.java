@@ -34,6 +34,15 @@ public final class Main {
             return;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "tern-shutdown"));
+        // Removed from the cluster (exit 0, as etcd), or formed with flags its peers do not share (exit 1).
+        server.selfStopped().thenRun(() -> Thread.ofPlatform().name("tern-exit").start(() -> {
+            try {
+                Thread.sleep(config.electionTimeout().multipliedBy(4).toMillis());
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+            System.exit(server.stoppedOnFailure() ? 1 : 0);
+        }));
     }
 
     /** One line for an operator: the failure and, when it differs, its root cause. */

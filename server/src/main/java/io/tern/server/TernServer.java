@@ -8,7 +8,16 @@ import io.helidon.webserver.grpc.GrpcRouting;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http2.Http2Config;
 import io.tern.api.apply.KvStateMachine;
-import io.tern.api.cluster.ClusterView;
+import io.tern.api.cluster.ClusterMembers;
+import io.tern.api.cluster.ClusterService;
+import io.tern.api.cluster.MemberPublisher;
+import io.tern.api.cluster.MemberReconciler;
+import io.tern.api.peer.PeerCallHandler;
+import io.tern.api.peer.PeerClient;
+import io.tern.spi.consensus.PeerAddress;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import io.tern.api.cluster.ResponseHeaders;
 import io.tern.api.apply.Proposer;
 import io.tern.api.cluster.IdGenerator;
@@ -46,7 +55,6 @@ import io.tern.spi.storage.StorageProvider;
 
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -64,18 +72,27 @@ public final class TernServer implements AutoCloseable {
     private static final int GRPC_READ_BUFFER_BYTES = 16 * 1024 * 1024;
     /** Concurrent HTTP/2 streams one client connection may hold open (watch and keep-alive streams count). */
     private static final int MAX_STREAMS_PER_CONNECTION = 16_384;
+    private static final Duration RECONCILE_INTERVAL = Duration.ofMillis(500);
+    private static final Duration PUBLISH_RETRY = Duration.ofMillis(500);
+    /** How long a joining member waits to be added to the raft group and receive the member records. */
+    private static final Duration JOIN_TIMEOUT = Duration.ofSeconds(60);
 
     private final ServerConfig config;
     private final KvStateMachine stateMachine;
     private final ConsensusEngine consensus;
     private final Services services;
-    private final WebServer web;
+    private final CompletableFuture<MemberIdentity.Stop> selfStop;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile WebServer web;
 
     /** What the endpoints serve; built once consensus exists, closed before it. */
-    private record Services(KvService kv, MaintenanceService maintenance, ClusterView cluster, WatchHub watches,
-                            LeaseService leases, LeaseExpiry expiry, ConnectionTracker connections) {
+    private record Services(KvService kv, MaintenanceService maintenance, ClusterService cluster, WatchHub watches,
+                            LeaseService leases, LeaseExpiry expiry, ConnectionTracker connections,
+                            MemberReconciler reconciler, MemberPublisher publisher) {
         void close() {
             try {
+                publisher.close();
+                reconciler.close();
                 expiry.close();
             } finally {
                 watches.close();
@@ -84,12 +101,12 @@ public final class TernServer implements AutoCloseable {
     }
 
     private TernServer(ServerConfig config, KvStateMachine stateMachine, ConsensusEngine consensus, Services services,
-                       WebServer web) {
+                       CompletableFuture<MemberIdentity.Stop> selfStop) {
         this.config = config;
         this.stateMachine = stateMachine;
         this.consensus = consensus;
         this.services = services;
-        this.web = web;
+        this.selfStop = selfStop;
     }
 
     public static TernServer start(ServerConfig config) {
@@ -102,55 +119,99 @@ public final class TernServer implements AutoCloseable {
         for (URI u : config.listenClientUrls()) {
             checkBindable(u);
         }
+        URI listenPeer = config.listenPeerUrls().get(0);
+        checkBindable(listenPeer);
         DataDir dir = new DataDir(config.dataDir());
         dir.claim(storage.name());
 
         Bootstrap bootstrap = dir.bootstrap(Bootstrap.fromConfig(config));
-        List<ClusterView.MemberInfo> members = bootstrap.members();
-        List<ConsensusConfig.Peer> peers = new ArrayList<>();
-        for (ClusterView.MemberInfo m : members) {
-            URI peer = URI.create(m.peerUrls().get(0));
-            peers.add(new ConsensusConfig.Peer(m.name(), m.id(), peer.getHost(), peer.getPort()));
-        }
-        long memberId = bootstrap.selfMember().id();
-        long clusterId = bootstrap.clusterId();
-        ResponseHeaders headers = new ResponseHeaders(clusterId, memberId);
+        URI selfPeer = URI.create(bootstrap.peerUrls().get(0));
+        PeerAddress self = new PeerAddress(selfPeer.getHost(), selfPeer.getPort());
+        List<PeerAddress> voters = bootstrap.joining() ? List.of()
+                : bootstrap.members().stream().map(ClusterMembers::address).toList();
+        ResponseHeaders headers = new ResponseHeaders(bootstrap.clusterId(), bootstrap.memberId());
+        ClusterMembers members = new ClusterMembers(bootstrap.view());
 
         Lessor lessor = new Lessor(System::nanoTime);
         KvStateMachine sm = new KvStateMachine(storage, StorageConfig.of(dir.kv()),
-                new StorageContext(config.name()), headers, lessor, config.electionTimeout());
+                new StorageContext(config.name()), headers, lessor, config.electionTimeout(), members);
         Duration requestTimeout = Duration.ofSeconds(5).plus(config.electionTimeout().multipliedBy(2));
-        ConsensusEngine consensus = raft.create(new ConsensusConfig(config.name(), memberId, dir.raft(), peers,
-                config.heartbeat(), config.electionTimeout(), config.snapshotCount(), requestTimeout), sm);
+        PeerCallHandler calls = new PeerCallHandler();
+        ConsensusEngine consensus = raft.create(new ConsensusConfig(config.name(), self,
+                new PeerAddress(listenPeer.getHost(), listenPeer.getPort()), dir.raft(), voters,
+                config.heartbeat(), config.electionTimeout(), config.snapshotCount(), requestTimeout), sm, calls);
         WatchHub watches = new WatchHub(sm::store, headers, consensus::term,
                 WatchConfig.defaults(config.maxRequestBytes()).withProgressInterval(config.watchProgressInterval()));
         sm.listen(watches);
         Proposer proposer = new Proposer(consensus, config.maxRequestBytes());
+        PeerClient peers = new PeerClient(consensus);
         LeaseService leases = new LeaseService(proposer, lessor, sm::store, headers,
-                new IdGenerator(memberId, System.currentTimeMillis()),
-                LeaseLimits.forElectionTimeout(config.electionTimeout()));
+                new IdGenerator(headers::memberId, System.currentTimeMillis()),
+                LeaseLimits.forElectionTimeout(config.electionTimeout()), peers);
+        ClusterService cluster = new ClusterService(proposer, members, peers, headers, sm::store,
+                config.initialClusterToken(), config.maxLearners(), () -> System.currentTimeMillis() / 1000);
+        calls.bind(leases, cluster, sm::appliedIndex);
         Services services = new Services(
                 new KvService(consensus, sm::store, headers, new KvLimits(config.maxRequestBytes(), config.maxTxnOps())),
-                new MaintenanceService(consensus, sm::store, headers),
-                new ClusterView(headers, members, () -> sm.store().currentRevision(), consensus),
-                watches, leases, new LeaseExpiry(leases, requestTimeout), new ConnectionTracker());
-        WebServer web = null;
+                new MaintenanceService(consensus, sm::store, headers, members), cluster,
+                watches, leases, new LeaseExpiry(leases, requestTimeout), new ConnectionTracker(),
+                new MemberReconciler(consensus, members, proposer, peers, RECONCILE_INTERVAL, requestTimeout),
+                new MemberPublisher(members, proposer, headers::memberId, config.name(),
+                        config.advertiseClientUrls().stream().map(Bootstrap::urlString).toList(), PUBLISH_RETRY));
+        CompletableFuture<MemberIdentity.Stop> selfStop = new CompletableFuture<>();
+        MemberIdentity identity = new MemberIdentity(dir, bootstrap, headers, selfStop::complete);
+        members.listen(identity);
+        identity.accept(members.view());
+        TernServer server = new TernServer(config, sm, consensus, services, selfStop);
         try {
             consensus.start();
+            services.reconciler().start();
             services.expiry().start();
-            web = buildWeb(config, services, consensus).start();
-            if (!web.isRunning()) {
+            awaitIdentity(identity, bootstrap, config.electionTimeout());
+            server.web = buildWeb(config, services, consensus).start();
+            if (!server.web.isRunning()) {
                 throw new IllegalStateException("the web server did not start on " + config.listenClientUrls());
             }
+            services.publisher().start();
         } catch (RuntimeException e) {
-            services.close();
-            consensus.close();
-            sm.close();
+            server.close();
             throw e;
         }
-        LOG.log(System.Logger.Level.INFO, "tern member {0} ({1}) of cluster {2} serving clients on {3}",
-                config.name(), Long.toHexString(memberId), Long.toHexString(clusterId), config.listenClientUrls());
-        return new TernServer(config, sm, consensus, services, web);
+        // A member told to stop by the cluster (removed, or formed with other flags) stops after a grace
+        // period, in which the leader takes it out of the raft configuration while it still answers.
+        selfStop.thenRun(() -> Thread.ofPlatform().daemon().name("tern-self-stop").start(() -> {
+            try {
+                Thread.sleep(config.electionTimeout().multipliedBy(3).toMillis());
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+            server.close();
+        }));
+        LOG.log(System.Logger.Level.INFO, "tern member {0} ({1}) of cluster {2} serving clients on {3}, peers on {4}",
+                config.name(), Long.toHexString(headers.memberId()), Long.toHexString(headers.clusterId()),
+                config.listenClientUrls(), listenPeer);
+        return server;
+    }
+
+    /**
+     * A member joining a running cluster serves no client before it knows who it is: that comes with the
+     * member records the leader sends once it has added this member (etcdctl member add).
+     */
+    private static void awaitIdentity(MemberIdentity identity, Bootstrap bootstrap, Duration electionTimeout) {
+        Duration wait = JOIN_TIMEOUT.plus(electionTimeout.multipliedBy(2));
+        try {
+            identity.identified().get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("could not join the cluster within " + wait.toSeconds()
+                    + "s: no member lists peer URLs " + bootstrap.peerUrls()
+                    + "; add this member first (etcdctl member add " + bootstrap.self() + " --peer-urls="
+                    + String.join(",", bootstrap.peerUrls()) + ") and check --initial-cluster");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while joining the cluster", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("joining the cluster failed", e.getCause());
+        }
     }
 
     private static WebServer buildWeb(ServerConfig config, Services services, ConsensusEngine consensus) {
@@ -226,6 +287,19 @@ public final class TernServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Completes when the member stopped by itself: it was removed from the cluster, or found that it
+     * was formed with other flags than its peers. The reason is then logged and the member is closed.
+     */
+    public CompletableFuture<String> selfStopped() {
+        return selfStop.thenApply(MemberIdentity.Stop::reason);
+    }
+
+    /** True when the member stopped by itself because it is misconfigured (see {@link #selfStopped}). */
+    public boolean stoppedOnFailure() {
+        return selfStop.isDone() && selfStop.join().failure();
+    }
+
     /** The port of the {@code index}-th client URL as bound (useful with port 0). */
     public int clientPort(int index) {
         return index == 0 ? web.port() : web.port("client-" + index);
@@ -247,8 +321,14 @@ public final class TernServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         try {
-            web.stop();
+            WebServer w = web;
+            if (w != null) {
+                w.stop();
+            }
         } finally {
             try {
                 services.close();

@@ -15,17 +15,25 @@ final class TernProcess {
     }
 
     static Process start(Path dataDir, String engine, int clientPort) throws java.io.IOException {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = List.of(java, "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), "io.tern.server.Main",
-                "--data-dir", dataDir.toString(),
+        String peer = "http://127.0.0.1:" + TernHarness.freePort();
+        return start(List.of("--data-dir", dataDir.toString(),
                 "--storage-backend", engine,
                 "--listen-client-urls", "http://127.0.0.1:" + clientPort,
                 "--advertise-client-urls", "http://127.0.0.1:" + clientPort,
-                "--initial-advertise-peer-urls", "http://127.0.0.1:" + TernHarness.freePort());
+                "--listen-peer-urls", peer,
+                "--initial-advertise-peer-urls", peer), dataDir.resolveSibling(dataDir.getFileName() + ".log"));
+    }
+
+    /** Starts {@code Main} with {@code flags}, appending its output to {@code log}. */
+    static Process start(List<String> flags, Path log) throws java.io.IOException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = new java.util.ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
+                "--add-opens=java.base/java.lang=ALL-UNNAMED", "-Xmx512m", "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"), "io.tern.server.Main"));
+        cmd.addAll(flags);
         return new ProcessBuilder(cmd)
                 .redirectErrorStream(true)
-                .redirectOutput(dataDir.resolveSibling(dataDir.getFileName() + ".log").toFile())
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
     }
 

@@ -1,7 +1,14 @@
 package io.tern.api.apply;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.tern.api.cluster.ClusterMembers;
+import io.tern.api.cluster.MemberApply;
 import io.tern.api.cluster.ResponseHeaders;
+import io.tern.api.proto.etcdserverpb.Member;
+import io.tern.api.proto.etcdserverpb.MemberAddResponse;
+import io.tern.api.proto.etcdserverpb.MemberPromoteResponse;
+import io.tern.api.proto.etcdserverpb.MemberRemoveResponse;
+import io.tern.api.proto.etcdserverpb.MemberUpdateResponse;
 import io.tern.api.error.EtcdException;
 import io.tern.api.kv.TxnApply;
 import io.tern.api.mvcc.KvStore;
@@ -45,6 +52,7 @@ public final class KvStateMachine implements StateMachine {
     private final ResponseHeaders headers;
     private final Lessor lessor;
     private final Duration leaderExtend;
+    private final ClusterMembers members;
     private final List<CommitListener> listeners = new CopyOnWriteArrayList<>();
     private volatile KvStore store;
 
@@ -65,17 +73,20 @@ public final class KvStateMachine implements StateMachine {
     /**
      * @param lessor       the lease view this state machine keeps up to date
      * @param leaderExtend extra time every lease gets when this member becomes leader (etcd: the election timeout)
+     * @param members      the member view this state machine keeps up to date
      */
     public KvStateMachine(StorageProvider provider, StorageConfig storageConfig, StorageContext context,
-                          ResponseHeaders headers, Lessor lessor, Duration leaderExtend) {
+                          ResponseHeaders headers, Lessor lessor, Duration leaderExtend, ClusterMembers members) {
         this.provider = provider;
         this.storageConfig = storageConfig;
         this.context = context;
         this.headers = headers;
         this.lessor = lessor;
         this.leaderExtend = leaderExtend;
+        this.members = members;
         this.store = KvStore.open(provider.create(storageConfig, context));
         resetLessor();
+        members.reload(store);
     }
 
     /** Adds a listener; call before consensus starts so that no commit is missed. */
@@ -99,6 +110,7 @@ public final class KvStateMachine implements StateMachine {
         long applied = s.appliedIndex();
         List<Object> results = new ArrayList<>(entries.size());
         List<Runnable> lessorUpdates = new ArrayList<>();
+        boolean[] membership = {false};
         KvStoreTxn txn = s.beginWrite();
         long last = applied;
         try {
@@ -107,7 +119,7 @@ public final class KvStateMachine implements StateMachine {
                     throw new IllegalStateException("log entry " + e.index() + " handed over again; the store has applied "
                             + last);
                 }
-                results.add(applyOne(s, txn, e, lessorUpdates));
+                results.add(applyOne(s, txn, e, lessorUpdates, membership));
                 last = e.index();
             }
             txn.commit(last);
@@ -120,6 +132,13 @@ public final class KvStateMachine implements StateMachine {
             lessorUpdates.forEach(Runnable::run);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "lease bookkeeping failed after applying index " + last, e);
+        }
+        if (membership[0]) {
+            try {
+                members.reload(s);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "reloading members failed after applying index " + last, e);
+            }
         }
         if (!txn.changes().isEmpty()) {
             for (CommitListener l : listeners) {
@@ -149,7 +168,7 @@ public final class KvStateMachine implements StateMachine {
         lessor.reset(ttls);
     }
 
-    private Object applyOne(KvStore s, KvStoreTxn txn, LogEntry e, List<Runnable> lessorUpdates) {
+    private Object applyOne(KvStore s, KvStoreTxn txn, LogEntry e, List<Runnable> lessorUpdates, boolean[] membership) {
         RaftRequest request;
         try {
             request = RaftRequest.parseFrom(e.data());
@@ -209,6 +228,42 @@ public final class KvStateMachine implements StateMachine {
                     }
                     yield revoked;
                 }
+                case CLUSTER_INIT -> {
+                    MemberApply.init(txn, request.getClusterInit());
+                    membership[0] = true;
+                    txn.endEntry();
+                    yield Boolean.TRUE;
+                }
+                case MEMBER_ADD -> {
+                    List<Member> all = MemberApply.add(txn, request.getMemberAdd());
+                    membership[0] = true;
+                    yield MemberAddResponse.newBuilder().setHeader(headers.header(txn.endEntry(), e.term()))
+                            .setMember(request.getMemberAdd().getMember()).addAllMembers(all).build();
+                }
+                case MEMBER_REMOVE -> {
+                    List<Member> all = MemberApply.remove(txn, request.getMemberRemove().getID());
+                    membership[0] = true;
+                    yield MemberRemoveResponse.newBuilder().setHeader(headers.header(txn.endEntry(), e.term()))
+                            .addAllMembers(all).build();
+                }
+                case MEMBER_UPDATE -> {
+                    List<Member> all = MemberApply.update(txn, request.getMemberUpdate());
+                    membership[0] = true;
+                    yield MemberUpdateResponse.newBuilder().setHeader(headers.header(txn.endEntry(), e.term()))
+                            .addAllMembers(all).build();
+                }
+                case MEMBER_PROMOTE -> {
+                    List<Member> all = MemberApply.promote(txn, request.getMemberPromote().getID());
+                    membership[0] = true;
+                    yield MemberPromoteResponse.newBuilder().setHeader(headers.header(txn.endEntry(), e.term()))
+                            .addAllMembers(all).build();
+                }
+                case MEMBER_PUBLISH -> {
+                    MemberApply.publish(txn, request.getMemberPublish());
+                    membership[0] = true;
+                    txn.endEntry();
+                    yield Boolean.TRUE;
+                }
                 case REQUEST_NOT_SET -> throw new IllegalStateException("empty request in log entry " + e.index());
             };
             return result;
@@ -234,6 +289,7 @@ public final class KvStateMachine implements StateMachine {
         StorageEngine engine = provider.create(storageConfig, context);
         store = KvStore.open(engine);
         resetLessor();
+        members.reload(store);
         for (CommitListener l : listeners) {
             l.replaced();
         }

@@ -24,6 +24,14 @@ public final class MemberIds {
         return first8(sha1(input));
     }
 
+    /**
+     * The id of a member added to a running cluster: as {@link #memberId} with the time in seconds
+     * appended, so that a member added again at the same URLs gets a new id.
+     */
+    public static long addedMemberId(List<String> peerUrls, String clusterToken, long epochSeconds) {
+        return memberId(peerUrls, clusterToken + epochSeconds);
+    }
+
     public static long clusterId(List<Long> memberIds) {
         long[] ids = memberIds.stream().mapToLong(Long::longValue).toArray();
         // etcd sorts ids as unsigned 64-bit values

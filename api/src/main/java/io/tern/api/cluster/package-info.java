@@ -1,2 +1,2 @@
-/** Who this member is in its cluster: the ids every response header carries. */
+/** The cluster: who its members are, how they change, and the ids every response header carries. */
 package io.tern.api.cluster;

@@ -30,6 +30,9 @@ public final class ErrorMapper {
                 case LEADER_CHANGED -> EtcdError.LEADER_CHANGED;
                 case TIMEOUT -> EtcdError.TIMEOUT;
                 case STOPPED -> EtcdError.STOPPED;
+                case NOT_LEADER -> EtcdError.NOT_LEADER;
+                case REJECTED -> EtcdError.UNHEALTHY;
+                case UNREACHABLE -> EtcdError.TIMEOUT_DUE_TO_CONNECTION_LOST;
             });
         }
         if (cause instanceof StatusRuntimeException s) {

@@ -73,6 +73,8 @@ public enum EtcdError {
     UNHEALTHY(Status.Code.UNAVAILABLE, "etcdserver: unhealthy cluster"),
     CORRUPT(Status.Code.DATA_LOSS, "etcdserver: corrupt cluster"),
     NOT_SUPPORTED_FOR_LEARNER(Status.Code.UNAVAILABLE, "etcdserver: rpc not supported for learner"),
+    TIMEOUT_LEADER_TRANSFER(Status.Code.UNAVAILABLE,
+            "etcdserver: request timed out, leader transfer took too long"),
     BAD_LEADER_TRANSFEREE(Status.Code.FAILED_PRECONDITION, "etcdserver: bad leader transferee");
 
     private final Status.Code code;

@@ -19,6 +19,8 @@ import io.tern.api.proto.etcdserverpb.LeaseTimeToLiveRequest;
 import io.tern.api.proto.etcdserverpb.LeaseTimeToLiveResponse;
 import io.tern.api.proto.raft.LeaseExpireRequest;
 import io.tern.api.proto.raft.RaftRequest;
+import io.tern.api.peer.PeerClient;
+import io.tern.api.proto.peer.PeerRequest;
 
 import java.util.Comparator;
 import java.util.List;
@@ -26,8 +28,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
- * The Lease API: grants and revokes go through the log; keep-alives, time-to-live and listing are
- * answered from the {@link Lessor}. Transports map failures with {@link io.tern.api.error.ErrorMapper}.
+ * The Lease API: grants and revokes go through the log; keep-alives and time-to-live are answered from
+ * the leader's {@link Lessor} (which alone counts expiry), listing from the local one. Transports map failures with {@link io.tern.api.error.ErrorMapper}.
  */
 public final class LeaseService {
     private final Proposer proposer;
@@ -36,15 +38,17 @@ public final class LeaseService {
     private final ResponseHeaders headers;
     private final IdGenerator ids;
     private final LeaseLimits limits;
+    private final PeerClient peers;
 
     public LeaseService(Proposer proposer, Lessor lessor, Supplier<KvStore> store, ResponseHeaders headers,
-                        IdGenerator ids, LeaseLimits limits) {
+                        IdGenerator ids, LeaseLimits limits, PeerClient peers) {
         this.proposer = proposer;
         this.lessor = lessor;
         this.store = store;
         this.headers = headers;
         this.ids = ids;
         this.limits = limits;
+        this.peers = peers;
     }
 
     /**
@@ -68,8 +72,21 @@ public final class LeaseService {
         return proposer.propose(RaftRequest.newBuilder().setLeaseRevoke(r).build(), LeaseRevokeResponse.class);
     }
 
-    /** One keep-alive: the granted TTL, or TTL 0 for a lease that does not exist (etcd keeps the stream). */
-    public LeaseKeepAliveResponse keepAlive(LeaseKeepAliveRequest r) {
+    /**
+     * One keep-alive, renewed on the leader's lessor (a follower forwards it): the granted TTL, or TTL 0
+     * for a lease that does not exist (etcd keeps the stream). The header is this member's.
+     */
+    public CompletableFuture<LeaseKeepAliveResponse> keepAlive(LeaseKeepAliveRequest r) {
+        if (lessor.isPrimary()) {
+            return CompletableFuture.completedFuture(keepAliveAsLeader(r));
+        }
+        return peers.leader(PeerRequest.newBuilder().setLeaseKeepAlive(r).build())
+                .thenApply(p -> p.getLeaseKeepAlive().toBuilder().setHeader(header()).build());
+    }
+
+    /** {@link #keepAlive} on the leader; fails with etcd's not-leader error on a member that is not. */
+    public LeaseKeepAliveResponse keepAliveAsLeader(LeaseKeepAliveRequest r) {
+        requirePrimary();
         LeaseKeepAliveResponse.Builder b = LeaseKeepAliveResponse.newBuilder()
                 .setHeader(header()).setID(r.getID());
         try {
@@ -83,8 +100,21 @@ public final class LeaseService {
         return b.build();
     }
 
-    /** Remaining and granted TTL; TTL -1 for a lease that does not exist, as etcd answers. */
-    public LeaseTimeToLiveResponse timeToLive(LeaseTimeToLiveRequest r) {
+    /**
+     * Remaining and granted TTL, from the leader's lessor (a follower forwards it); TTL -1 for a lease
+     * that does not exist, as etcd answers. The header is this member's.
+     */
+    public CompletableFuture<LeaseTimeToLiveResponse> timeToLive(LeaseTimeToLiveRequest r) {
+        if (lessor.isPrimary()) {
+            return CompletableFuture.completedFuture(timeToLiveAsLeader(r));
+        }
+        return peers.leader(PeerRequest.newBuilder().setLeaseTimeToLive(r).build())
+                .thenApply(p -> p.getLeaseTimeToLive().toBuilder().setHeader(header()).build());
+    }
+
+    /** {@link #timeToLive} on the leader; fails with etcd's not-leader error on a member that is not. */
+    public LeaseTimeToLiveResponse timeToLiveAsLeader(LeaseTimeToLiveRequest r) {
+        requirePrimary();
         LeaseTimeToLiveResponse.Builder b = LeaseTimeToLiveResponse.newBuilder().setHeader(header()).setID(r.getID());
         try {
             long granted = lessor.grantedTtl(r.getID());
@@ -141,6 +171,12 @@ public final class LeaseService {
 
     public Lessor lessor() {
         return lessor;
+    }
+
+    private void requirePrimary() {
+        if (!lessor.isPrimary()) {
+            throw EtcdError.NOT_LEADER.exception();
+        }
     }
 
     private io.tern.api.proto.etcdserverpb.ResponseHeader header() {

@@ -11,6 +11,7 @@ import java.util.Arrays;
  *  'm' name                  -> long             store metadata (revision, applied index, compaction)
  *  'l' id                    -> varint(ttl)      a granted lease and its granted TTL in seconds
  *  'a' id key                -> (empty)          key is attached to lease id (its live version names it)
+ *  'c' id                    -> record           a cluster member (the cluster layer's encoding)
  * </pre>
  *
  * {@code enc} escapes each 0x00 as 0x00 0xFF and ends with 0x00 0x01. It keeps unsigned byte order and no
@@ -31,6 +32,7 @@ final class KeyLayout {
     static final byte META = 'm';
     static final byte LEASES = 'l';
     static final byte ATTACHED = 'a';
+    static final byte MEMBERS = 'c';
     private static final int REV_BYTES = 8;
 
     private KeyLayout() {
@@ -127,6 +129,17 @@ final class KeyLayout {
 
     static long leaseId(byte[] leaseKey) {
         return getLong(leaseKey, 1);
+    }
+
+    static byte[] memberKey(long id) {
+        byte[] out = new byte[1 + REV_BYTES];
+        out[0] = MEMBERS;
+        putLong(out, 1, id);
+        return out;
+    }
+
+    static long memberId(byte[] memberKey) {
+        return getLong(memberKey, 1);
     }
 
     /** The prefix of every attachment of lease {@code id}; the user key follows it unescaped. */

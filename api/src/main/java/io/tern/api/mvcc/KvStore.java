@@ -26,6 +26,7 @@ public final class KvStore implements AutoCloseable {
     static final byte[] META_APPLIED = KeyLayout.meta("applied-index");
     static final byte[] META_COMPACT = KeyLayout.meta("compact-revision");
     static final byte[] META_COMPACT_DONE = KeyLayout.meta("compact-finished");
+    static final byte[] META_CLUSTER_ID = KeyLayout.meta("cluster-id");
 
     private final StorageEngine engine;
     /** Serializes engine writes between the apply thread and the compactor. */
@@ -97,6 +98,22 @@ public final class KvStore implements AutoCloseable {
     /** Visits every granted lease with its granted TTL in seconds, as of the last commit. */
     public void leases(LeaseVisitor visitor) {
         KvStoreLeases.leases(engine, visitor);
+    }
+
+    /** Receives one cluster member record. */
+    @FunctionalInterface
+    public interface MemberVisitor {
+        void member(long id, byte[] record);
+    }
+
+    /** Visits every cluster member record as of the last commit, in unsigned id order. */
+    public void members(MemberVisitor visitor) {
+        KvStoreLeases.members(engine, visitor);
+    }
+
+    /** The cluster id recorded by the cluster's first entry; 0 before it is applied. */
+    public long clusterId() {
+        return readMeta(META_CLUSTER_ID);
     }
 
     /** The keys attached to lease {@code id} as of the last commit, in key order. */

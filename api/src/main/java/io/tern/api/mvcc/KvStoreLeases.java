@@ -6,7 +6,10 @@ import io.tern.spi.storage.ReadView;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Reads of the lease records and key attachments kept beside the key space (layout in {@link KeyLayout}). */
+/**
+ * Reads of the records kept beside the key space (layout in {@link KeyLayout}): leases, their key
+ * attachments, and cluster members.
+ */
 final class KvStoreLeases {
     private KvStoreLeases() {
     }
@@ -28,6 +31,16 @@ final class KvStoreLeases {
         byte[] to = {KeyLayout.LEASES + 1};
         view.scan(from, to, false, (k, v) -> {
             visitor.lease(KeyLayout.leaseId(k), KeyLayout.decodeLong(v));
+            return true;
+        });
+    }
+
+    /** Visits every member record in unsigned id order. */
+    static void members(ReadView view, KvStore.MemberVisitor visitor) {
+        byte[] from = {KeyLayout.MEMBERS};
+        byte[] to = {KeyLayout.MEMBERS + 1};
+        view.scan(from, to, false, (k, v) -> {
+            visitor.member(KeyLayout.memberId(k), v);
             return true;
         });
     }

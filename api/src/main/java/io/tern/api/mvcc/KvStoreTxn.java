@@ -204,6 +204,35 @@ public final class KvStoreTxn {
         return view.get(KeyLayout.leaseKey(id)) != null;
     }
 
+    /** Writes cluster member {@code id}'s record (the cluster layer's encoding), replacing any earlier one. */
+    public void putMember(long id, byte[] record) {
+        requireWritable();
+        batch.put(KeyLayout.memberKey(id), record);
+    }
+
+    /** Deletes cluster member {@code id}'s record. */
+    public void deleteMember(long id) {
+        requireWritable();
+        batch.delete(KeyLayout.memberKey(id));
+    }
+
+    /** Visits every member record as seen inside this transaction, in unsigned id order. */
+    public void members(KvStore.MemberVisitor visitor) {
+        KvStoreLeases.members(view, visitor);
+    }
+
+    /** Records the cluster id; it is written once, by the cluster's first entry. */
+    public void setClusterId(long id) {
+        requireWritable();
+        batch.put(KvStore.META_CLUSTER_ID, KeyLayout.encodeLong(id));
+    }
+
+    /** The cluster id as seen inside this transaction; 0 when not yet recorded. */
+    public long clusterId() {
+        byte[] v = view.get(KvStore.META_CLUSTER_ID);
+        return v == null ? 0 : KeyLayout.decodeLong(v);
+    }
+
     /** The key changes written so far, in revision order (valid until the next write). */
     public List<KvChange> changes() {
         return changes;

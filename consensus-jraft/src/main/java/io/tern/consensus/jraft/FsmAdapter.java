@@ -12,7 +12,6 @@ import io.tern.spi.consensus.LogEntry;
 import io.tern.spi.consensus.StateMachine;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,6 +30,7 @@ final class FsmAdapter extends StateMachineAdapter {
     private static final String STATE_DIR = "kv";
 
     private final StateMachine stateMachine;
+    private final java.util.function.BiConsumer<EntryFrame, Object> appliedHook;
     private final long snapshotCount;
     private final Runnable snapshotTrigger;
     private final AtomicBoolean snapshotting = new AtomicBoolean();
@@ -39,8 +39,13 @@ final class FsmAdapter extends StateMachineAdapter {
     private volatile long appliedTerm;
     private long lastSnapshotIndex;
 
-    FsmAdapter(StateMachine stateMachine, long snapshotCount, Runnable snapshotTrigger) {
+    /**
+     * @param appliedHook told of every applied entry with its frame and result, after its closure ran
+     */
+    FsmAdapter(StateMachine stateMachine, java.util.function.BiConsumer<EntryFrame, Object> appliedHook,
+               long snapshotCount, Runnable snapshotTrigger) {
         this.stateMachine = stateMachine;
+        this.appliedHook = appliedHook;
         this.snapshotCount = snapshotCount;
         this.snapshotTrigger = snapshotTrigger;
         this.lastSnapshotIndex = stateMachine.appliedIndex();
@@ -66,6 +71,7 @@ final class FsmAdapter extends StateMachineAdapter {
     @Override
     public void onApply(Iterator iter) {
         List<LogEntry> entries = new ArrayList<>();
+        List<EntryFrame> frames = new ArrayList<>();
         List<Closure> dones = new ArrayList<>();
         long durable = stateMachine.appliedIndex();
         while (iter.hasNext()) {
@@ -80,10 +86,9 @@ final class FsmAdapter extends StateMachineAdapter {
                 iter.next();
                 continue;
             }
-            ByteBuffer data = iter.getData();
-            byte[] bytes = new byte[data.remaining()];
-            data.duplicate().get(bytes);
-            entries.add(new LogEntry(iter.getIndex(), iter.getTerm(), bytes));
+            EntryFrame frame = EntryFrame.decode(iter.getData(), iter.getIndex());
+            frames.add(frame);
+            entries.add(new LogEntry(iter.getIndex(), iter.getTerm(), frame.command()));
             dones.add(iter.done());
             iter.next();
         }
@@ -110,6 +115,7 @@ final class FsmAdapter extends StateMachineAdapter {
                 }
                 done.run(Status.OK());
             }
+            appliedHook.accept(frames.get(i), results.get(i));
         }
         appliedTerm = entries.get(entries.size() - 1).term();
         long last = entries.get(entries.size() - 1).index();

@@ -7,32 +7,40 @@ import com.alipay.sofa.jraft.Status;
 import com.alipay.sofa.jraft.closure.ReadIndexClosure;
 import com.alipay.sofa.jraft.conf.Configuration;
 import com.alipay.sofa.jraft.entity.PeerId;
-import com.alipay.sofa.jraft.entity.Task;
 import com.alipay.sofa.jraft.error.RaftError;
 import com.alipay.sofa.jraft.option.NodeOptions;
 import com.alipay.sofa.jraft.option.RaftOptions;
+import com.alipay.sofa.jraft.rpc.RaftRpcServerFactory;
+import com.alipay.sofa.jraft.rpc.RpcServer;
+import com.alipay.sofa.jraft.rpc.impl.BoltRpcServer;
 import com.alipay.sofa.jraft.util.Endpoint;
 import io.tern.spi.consensus.ConsensusConfig;
 import io.tern.spi.consensus.ConsensusEngine;
 import io.tern.spi.consensus.ConsensusException;
 import io.tern.spi.consensus.ConsensusStatus;
+import io.tern.spi.consensus.Membership;
+import io.tern.spi.consensus.PeerAddress;
+import io.tern.spi.consensus.PeerCalls;
 import io.tern.spi.consensus.StateMachine;
 
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A member of a SOFAJRaft group. Proposals become jraft tasks: jraft batches concurrent tasks into one
- * log append (fsynced) and hands committed entries to {@link FsmAdapter} in batches, which applies each
- * batch to the state machine as one storage write. Linearizable reads use jraft's ReadIndex, which
- * completes once the local state machine has applied up to the read index.
+ * A member of a SOFAJRaft group. Proposals become jraft tasks on the leader (followers forward them,
+ * see {@link Proposals}); jraft batches concurrent tasks into one log append (fsynced) and hands
+ * committed entries to {@link FsmAdapter} in batches, each applied to the state machine as one storage
+ * write. Linearizable reads use jraft's ReadIndex on any member; it completes once the local state
+ * machine has applied up to the read index.
  *
- * <p>A one-member group needs no peer traffic, so no RPC server is started for it; the peer address is
- * only registered, as jraft requires.
+ * <p>Peer traffic (raft's and the engine's own {@link PeerChannel} messages) is served on the
+ * configured listen port; the advertised address is the member's identity in the group.
  */
 final class JRaftConsensusEngine implements ConsensusEngine {
     private static final System.Logger LOG = System.getLogger(JRaftConsensusEngine.class.getName());
@@ -40,37 +48,43 @@ final class JRaftConsensusEngine implements ConsensusEngine {
 
     private final ConsensusConfig config;
     private final StateMachine stateMachine;
+    private final PeerCalls calls;
     private final FsmAdapter fsm;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final ScheduledExecutorService timer;
+    private final PeerChannel channel;
+    private final Proposals proposals;
     private volatile Node node;
+    private RpcServer rpcServer;
     private Endpoint endpoint;
 
-    JRaftConsensusEngine(ConsensusConfig config, StateMachine stateMachine) {
+    JRaftConsensusEngine(ConsensusConfig config, StateMachine stateMachine, PeerCalls calls) {
         this.config = config;
         this.stateMachine = stateMachine;
-        this.fsm = new FsmAdapter(stateMachine, config.snapshotCount(), this::triggerSnapshot);
-    }
-
-    static PeerId peerId(ConsensusConfig.Peer p) {
-        return new PeerId(new Endpoint(p.host(), p.port()), 0);
+        this.calls = calls;
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tern-raft-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        this.channel = new PeerChannel((int) config.requestTimeout().toMillis());
+        this.proposals = new Proposals(() -> node, config.self(), channel, timer,
+                2 * config.electionTimeout().toMillis());
+        this.fsm = new FsmAdapter(stateMachine, proposals::applied, config.snapshotCount(), this::triggerSnapshot);
     }
 
     @Override
     public void start() {
-        if (config.peers().size() != 1) {
-            throw new UnsupportedOperationException(
-                    "multi-member clusters are not available yet; --initial-cluster must name this member alone");
-        }
         Path dir = config.directory();
         try {
             Files.createDirectories(dir);
         } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot create raft directory " + dir, e);
         }
-        PeerId self = peerId(config.self());
+        PeerId self = MembershipChanges.peer(config.self());
         endpoint = self.getEndpoint();
         Configuration initial = new Configuration();
-        config.peers().forEach(p -> initial.addPeer(peerId(p)));
+        config.initialVoters().forEach(p -> initial.addPeer(MembershipChanges.peer(p)));
 
         NodeOptions opts = new NodeOptions();
         opts.setFsm(fsm);
@@ -78,31 +92,40 @@ final class JRaftConsensusEngine implements ConsensusEngine {
         opts.setRaftMetaUri(dir.resolve("meta").toString());
         opts.setSnapshotUri(dir.resolve("snapshot").toString());
         opts.setInitialConf(initial);
-        opts.setElectionTimeoutMs((int) config.electionTimeout().toMillis());
+        int electionMs = (int) config.electionTimeout().toMillis();
+        opts.setElectionTimeoutMs(electionMs);
         opts.setSnapshotIntervalSecs(0); // snapshots are taken by entry count (--snapshot-count), not by time
         opts.setSharedElectionTimer(false);
         RaftOptions raft = opts.getRaftOptions();
+        // jraft derives the heartbeat as election timeout / factor; the config guarantees a factor >= 5.
+        raft.setElectionHeartbeatFactor((int) Math.max(1, electionMs / Math.max(1, config.heartbeat().toMillis())));
         raft.setApplyBatch(256);
         raft.setMaxAppendBufferSize(1024 * 1024);
         raft.setSync(true);
 
+        rpcServer = new BoltRpcServer(new com.alipay.remoting.rpc.RpcServer(
+                config.listen().host(), config.listen().port(), true));
+        RaftRpcServerFactory.addRaftRequestProcessors(rpcServer);
+        PeerChannel.serve(rpcServer, proposals::appendForwarded, calls);
         NodeManager.getInstance().addAddress(endpoint);
+        if (!rpcServer.init(null)) {
+            throw new IllegalStateException("cannot listen for peers on " + config.listen());
+        }
         node = RaftServiceFactory.createAndInitRaftNode(GROUP, self, opts);
         if (node == null) {
+            rpcServer.shutdown();
             throw new IllegalStateException("SOFAJRaft failed to start member " + config.memberName() + " in " + dir);
         }
-        LOG.log(System.Logger.Level.INFO, "raft member {0} started in {1}", config.memberName(), dir);
+        LOG.log(System.Logger.Level.INFO, "raft member {0} at {1} started in {2}{3}", config.memberName(),
+                config.self(), dir, config.joining() ? ", waiting to be added to the group" : "");
     }
 
     @Override
     public CompletableFuture<Object> propose(byte[] command) {
-        Node n = node;
-        if (n == null || closed.get()) {
-            return CompletableFuture.failedFuture(new ConsensusException(ConsensusException.Reason.STOPPED, "not running"));
+        if (node == null || closed.get()) {
+            return stopped();
         }
-        ProposalClosure done = new ProposalClosure();
-        n.apply(new Task(ByteBuffer.wrap(command), done));
-        return done.future().orTimeout(config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        return proposals.propose(command).orTimeout(config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .exceptionallyCompose(JRaftConsensusEngine::timeout);
     }
 
@@ -110,11 +133,11 @@ final class JRaftConsensusEngine implements ConsensusEngine {
     public CompletableFuture<Void> readBarrier() {
         Node n = node;
         if (n == null || closed.get()) {
-            return CompletableFuture.failedFuture(new ConsensusException(ConsensusException.Reason.STOPPED, "not running"));
+            return stopped();
         }
-        if (config.peers().size() == 1 && n.isLeader() && fsm.currentTermApplied()
-                && n.getLastAppliedLogIndex() >= n.getLastCommittedIndex()) {
-            // A lone member commits alone and acknowledges writes only once applied. With an entry of its
+        if (n.isLeader() && fsm.currentTermApplied() && n.getLastAppliedLogIndex() >= n.getLastCommittedIndex()
+                && soleVoter(n)) {
+            // A lone voter commits alone and acknowledges writes only once applied. With an entry of its
             // current term applied (so every earlier entry, replayed ones included, is applied too) and
             // nothing committed left unapplied, no acknowledged write is missing from the local store.
             return CompletableFuture.completedFuture(null);
@@ -134,6 +157,18 @@ final class JRaftConsensusEngine implements ConsensusEngine {
                 .exceptionallyCompose(JRaftConsensusEngine::timeout);
     }
 
+    private static boolean soleVoter(Node n) {
+        try {
+            return n.listPeers().size() == 1;
+        } catch (IllegalStateException notLeaderAnyMore) {
+            return false;
+        }
+    }
+
+    private static <T> CompletableFuture<T> stopped() {
+        return CompletableFuture.failedFuture(new ConsensusException(ConsensusException.Reason.STOPPED, "not running"));
+    }
+
     private static <T> CompletableFuture<T> timeout(Throwable t) {
         if (t instanceof java.util.concurrent.TimeoutException) {
             return CompletableFuture.failedFuture(
@@ -146,8 +181,9 @@ final class JRaftConsensusEngine implements ConsensusEngine {
     static ConsensusException failure(Status status) {
         RaftError err = status.getRaftError();
         ConsensusException.Reason reason = switch (err == null ? RaftError.UNKNOWN : err) {
-            case EPERM -> ConsensusException.Reason.NO_LEADER;
-            case ELEADERREMOVED, ESTATEMACHINE -> ConsensusException.Reason.LEADER_CHANGED;
+            case EPERM -> status.getErrorMsg() != null && status.getErrorMsg().contains("stepped down")
+                    ? ConsensusException.Reason.LEADER_CHANGED : ConsensusException.Reason.NO_LEADER;
+            case ELEADERREMOVED, ESTATEMACHINE, ELEADERCONFLICT -> ConsensusException.Reason.LEADER_CHANGED;
             case ESHUTDOWN, ENODESHUTDOWN, ESTOP -> ConsensusException.Reason.STOPPED;
             case EBUSY, ETIMEDOUT, EAGAIN -> ConsensusException.Reason.TIMEOUT;
             default -> status.getErrorMsg() != null && status.getErrorMsg().contains("leader")
@@ -165,16 +201,61 @@ final class JRaftConsensusEngine implements ConsensusEngine {
     public ConsensusStatus status() {
         Node n = node;
         if (n == null) {
-            return new ConsensusStatus(config.memberId(), 0, 0, 0, stateMachine.appliedIndex());
+            return new ConsensusStatus(config.self(), Optional.empty(), 0, 0, stateMachine.appliedIndex());
         }
         PeerId leader = n.getLeaderId();
-        long leaderId = 0;
-        if (leader != null && !leader.isEmpty()) {
-            leaderId = config.peers().stream()
-                    .filter(p -> peerId(p).equals(leader)).mapToLong(ConsensusConfig.Peer::id).findFirst().orElse(0);
+        Optional<PeerAddress> l = leader == null || leader.isEmpty() ? Optional.empty()
+                : Optional.of(new PeerAddress(leader.getIp(), leader.getPort()));
+        return new ConsensusStatus(config.self(), l, fsm.term(), n.getLastCommittedIndex(), n.getLastAppliedLogIndex());
+    }
+
+    @Override
+    public CompletableFuture<byte[]> callLeader(byte[] request) {
+        Node n = node;
+        if (n == null || closed.get()) {
+            return stopped();
         }
-        return new ConsensusStatus(config.memberId(), leaderId, fsm.term(), n.getLastCommittedIndex(),
-                n.getLastAppliedLogIndex());
+        PeerId leader = n.getLeaderId();
+        if (leader == null || leader.isEmpty()) {
+            return CompletableFuture.failedFuture(new ConsensusException(ConsensusException.Reason.NO_LEADER, "no leader"));
+        }
+        PeerAddress to = new PeerAddress(leader.getIp(), leader.getPort());
+        return to.equals(config.self()) ? calls.answer(request) : channel.call(to, request);
+    }
+
+    @Override
+    public CompletableFuture<byte[]> callMember(PeerAddress address, byte[] request) {
+        if (node == null || closed.get()) {
+            return stopped();
+        }
+        return address.equals(config.self()) ? calls.answer(request) : channel.call(address, request);
+    }
+
+    @Override
+    public Membership membership() {
+        Node n = node;
+        if (n == null) {
+            throw new ConsensusException(ConsensusException.Reason.STOPPED, "not running");
+        }
+        return MembershipChanges.current(n);
+    }
+
+    @Override
+    public CompletableFuture<Void> reconfigure(Membership target) {
+        Node n = node;
+        if (n == null || closed.get()) {
+            return stopped();
+        }
+        return MembershipChanges.reconfigure(n, target);
+    }
+
+    @Override
+    public CompletableFuture<Void> transferLeadership(PeerAddress address) {
+        Node n = node;
+        if (n == null || closed.get()) {
+            return stopped();
+        }
+        return MembershipChanges.transfer(n, address, timer, 2 * config.electionTimeout().toMillis());
     }
 
     private void triggerSnapshot() {
@@ -195,17 +276,25 @@ final class JRaftConsensusEngine implements ConsensusEngine {
             return;
         }
         Node n = node;
-        if (n != null) {
-            n.shutdown();
-            try {
-                n.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        try {
+            if (n != null) {
+                n.shutdown();
+                try {
+                    n.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                NodeManager.getInstance().remove(n);
             }
-            NodeManager.getInstance().remove(n);
-        }
-        if (endpoint != null) {
-            NodeManager.getInstance().removeAddress(endpoint);
+        } finally {
+            if (rpcServer != null) {
+                rpcServer.shutdown();
+            }
+            if (endpoint != null) {
+                NodeManager.getInstance().removeAddress(endpoint);
+            }
+            channel.close();
+            timer.shutdownNow();
         }
     }
 }

@@ -3,18 +3,18 @@ package io.tern.consensus.jraft;
 import com.alipay.sofa.jraft.Closure;
 import com.alipay.sofa.jraft.Status;
 
-import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
 
 /**
- * Carries a proposal's future through jraft. The FSM sets the applied result before jraft runs the
- * closure with OK; any other status fails the future.
+ * Carries a leader-local proposal through jraft. The FSM sets the applied result before jraft runs the
+ * closure with OK; on any other status the result is null.
  */
 final class ProposalClosure implements Closure {
-    private final CompletableFuture<Object> future = new CompletableFuture<>();
+    private final BiConsumer<Object, Status> done;
     private Object result;
 
-    CompletableFuture<Object> future() {
-        return future;
+    ProposalClosure(BiConsumer<Object, Status> done) {
+        this.done = done;
     }
 
     void result(Object r) {
@@ -23,10 +23,6 @@ final class ProposalClosure implements Closure {
 
     @Override
     public void run(Status status) {
-        if (status.isOk()) {
-            future.complete(result);
-        } else {
-            future.completeExceptionally(JRaftConsensusEngine.failure(status));
-        }
+        done.accept(status.isOk() ? result : null, status);
     }
 }

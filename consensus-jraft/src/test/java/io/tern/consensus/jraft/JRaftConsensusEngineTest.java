@@ -3,6 +3,8 @@ package io.tern.consensus.jraft;
 import io.tern.spi.consensus.ConsensusConfig;
 import io.tern.spi.consensus.ConsensusEngine;
 import io.tern.spi.consensus.LogEntry;
+import io.tern.spi.consensus.PeerAddress;
+import io.tern.spi.consensus.PeerCalls;
 import io.tern.spi.consensus.StateMachine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,6 +31,7 @@ class JRaftConsensusEngineTest {
         final List<String> applied = new CopyOnWriteArrayList<>();
         final List<Integer> batchSizes = new CopyOnWriteArrayList<>();
         volatile long durableIndex;
+        volatile int snapshotsLoaded;
 
         Recorder(long durableIndex) {
             this.durableIndex = durableIndex;
@@ -61,6 +64,7 @@ class JRaftConsensusEngineTest {
             try {
                 Files.createDirectories(dir);
                 Files.writeString(dir.resolve("index"), Long.toString(durableIndex));
+                Files.write(dir.resolve("applied"), applied);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
@@ -68,7 +72,14 @@ class JRaftConsensusEngineTest {
 
         @Override
         public void loadSnapshot(Path dir) {
-            throw new AssertionError("no snapshot should be loaded in these tests");
+            try {
+                snapshotsLoaded++;
+                applied.clear();
+                applied.addAll(Files.readAllLines(dir.resolve("applied")));
+                durableIndex = Long.parseLong(Files.readString(dir.resolve("index")));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
         }
     }
 
@@ -79,7 +90,8 @@ class JRaftConsensusEngineTest {
     }
 
     static ConsensusConfig config(Path dir, int port) {
-        return new ConsensusConfig("m1", 42, dir, List.of(new ConsensusConfig.Peer("m1", 42, "127.0.0.1", port)),
+        PeerAddress self = new PeerAddress("127.0.0.1", port);
+        return new ConsensusConfig("m1", self, self, dir, List.of(self),
                 Duration.ofMillis(100), Duration.ofMillis(1000), 0, Duration.ofSeconds(10));
     }
 
@@ -95,7 +107,7 @@ class JRaftConsensusEngineTest {
     void proposalsApplyInOrderWithTheirResultsAndShareBatches(@TempDir Path dir) throws Exception {
         int port = freePort();
         Recorder sm = new Recorder(0);
-        try (ConsensusEngine engine = new JRaftConsensusProvider().create(config(dir, port), sm)) {
+        try (ConsensusEngine engine = new JRaftConsensusProvider().create(config(dir, port), sm, PeerCalls.NONE)) {
             engine.start();
             awaitLeader(engine);
             List<CompletableFuture<Object>> futures = new ArrayList<>();
@@ -121,7 +133,7 @@ class JRaftConsensusEngineTest {
     void aFailingApplyFailsTheProposalInsteadOfHangingOrLooping(@TempDir Path dir) throws Exception {
         int port = freePort();
         Recorder sm = new Recorder(0);
-        try (ConsensusEngine engine = new JRaftConsensusProvider().create(config(dir, port), sm)) {
+        try (ConsensusEngine engine = new JRaftConsensusProvider().create(config(dir, port), sm, PeerCalls.NONE)) {
             engine.start();
             awaitLeader(engine);
             engine.propose("ok".getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
@@ -138,7 +150,7 @@ class JRaftConsensusEngineTest {
     void restartReplaysOnlyWhatTheStoreLacks(@TempDir Path dir) throws Exception {
         int port = freePort();
         Recorder first = new Recorder(0);
-        try (ConsensusEngine engine = new JRaftConsensusProvider().create(config(dir, port), first)) {
+        try (ConsensusEngine engine = new JRaftConsensusProvider().create(config(dir, port), first, PeerCalls.NONE)) {
             engine.start();
             awaitLeader(engine);
             for (int i = 0; i < 10; i++) {
@@ -148,7 +160,7 @@ class JRaftConsensusEngineTest {
         // The log has a configuration entry then c0..c9; pretend the store kept everything up to c6.
         long c6 = first.durableIndex - 3;
         Recorder second = new Recorder(c6);
-        try (ConsensusEngine engine = new JRaftConsensusProvider().create(config(dir, port), second)) {
+        try (ConsensusEngine engine = new JRaftConsensusProvider().create(config(dir, port), second, PeerCalls.NONE)) {
             engine.start();
             awaitLeader(engine);
             engine.readBarrier().get(10, TimeUnit.SECONDS);

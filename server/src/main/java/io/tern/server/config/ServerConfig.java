@@ -15,9 +15,13 @@ import java.util.Objects;
  * @param dataDir               {@code --data-dir}
  * @param listenClientUrls      {@code --listen-client-urls}: where gRPC and HTTP are served
  * @param advertiseClientUrls   {@code --advertise-client-urls}
+ * @param listenPeerUrls        {@code --listen-peer-urls}: where peer traffic is accepted (the first URL)
  * @param initialAdvertisePeerUrls {@code --initial-advertise-peer-urls}
  * @param initialCluster        {@code --initial-cluster}: member name to its peer URLs
  * @param initialClusterToken   {@code --initial-cluster-token}
+ * @param joinExisting          {@code --initial-cluster-state existing}: join a running cluster that
+ *                              already lists this member (etcdctl member add)
+ * @param maxLearners           {@code --max-learners}
  * @param storageBackend        {@code --storage-backend}: the storage engine's provider name
  * @param maxRequestBytes       {@code --max-request-bytes}
  * @param maxTxnOps             {@code --max-txn-ops}
@@ -31,9 +35,12 @@ public record ServerConfig(
         Path dataDir,
         List<URI> listenClientUrls,
         List<URI> advertiseClientUrls,
+        List<URI> listenPeerUrls,
         List<URI> initialAdvertisePeerUrls,
         Map<String, List<URI>> initialCluster,
         String initialClusterToken,
+        boolean joinExisting,
+        int maxLearners,
         String storageBackend,
         int maxRequestBytes,
         int maxTxnOps,
@@ -47,6 +54,7 @@ public record ServerConfig(
         Objects.requireNonNull(dataDir, "dataDir");
         listenClientUrls = List.copyOf(listenClientUrls);
         advertiseClientUrls = List.copyOf(advertiseClientUrls);
+        listenPeerUrls = List.copyOf(listenPeerUrls);
         initialAdvertisePeerUrls = List.copyOf(initialAdvertisePeerUrls);
         initialCluster = Map.copyOf(initialCluster);
         if (listenClientUrls.isEmpty()) {
@@ -58,9 +66,25 @@ public record ServerConfig(
                         + (("https".equals(u.getScheme())) ? " (TLS is not available yet)" : ""));
             }
         }
+        if (listenPeerUrls.isEmpty() || initialAdvertisePeerUrls.isEmpty()) {
+            throw new IllegalArgumentException("--listen-peer-urls and --initial-advertise-peer-urls must name a URL each");
+        }
+        for (URI u : listenPeerUrls) {
+            if (!"http".equals(u.getScheme()) || u.getHost() == null || u.getPort() < 0) {
+                throw new IllegalArgumentException("--listen-peer-urls: expected http://host:port, got " + u
+                        + (("https".equals(u.getScheme())) ? " (TLS is not available yet)" : ""));
+            }
+        }
+        if (maxLearners < 0) {
+            throw new IllegalArgumentException("--max-learners must not be negative");
+        }
         if (!initialCluster.containsKey(name)) {
             throw new IllegalArgumentException("--initial-cluster has no member named '" + name
                     + "' (--name); it has " + initialCluster.keySet());
+        }
+        if (!new java.util.HashSet<>(initialCluster.get(name)).equals(new java.util.HashSet<>(initialAdvertisePeerUrls))) {
+            throw new IllegalArgumentException("--initial-cluster has " + name + "=" + initialCluster.get(name)
+                    + " but --initial-advertise-peer-urls is " + initialAdvertisePeerUrls + "; they must match");
         }
         if (electionTimeout.compareTo(heartbeat.multipliedBy(5)) < 0) {
             throw new IllegalArgumentException("--election-timeout[" + electionTimeout.toMillis()
@@ -79,22 +103,24 @@ public record ServerConfig(
     public static ServerConfig singleNode(String name, Path dataDir, int clientPort, int peerPort, String backend) {
         URI peer = URI.create("http://127.0.0.1:" + peerPort);
         URI client = URI.create("http://127.0.0.1:" + clientPort);
-        return new ServerConfig(name, dataDir, List.of(client), List.of(client), List.of(peer),
-                Map.of(name, List.of(peer)), "etcd-cluster", backend, 1536 * 1024, 128,
+        return new ServerConfig(name, dataDir, List.of(client), List.of(client), List.of(peer), List.of(peer),
+                Map.of(name, List.of(peer)), "etcd-cluster", false, 1, backend, 1536 * 1024, 128,
                 Duration.ofMillis(100), Duration.ofMillis(1000), 100_000, Duration.ofMinutes(10));
     }
 
     /** This configuration with another {@code --snapshot-count}. */
     public ServerConfig withSnapshotCount(long count) {
-        return new ServerConfig(name, dataDir, listenClientUrls, advertiseClientUrls, initialAdvertisePeerUrls,
-                initialCluster, initialClusterToken, storageBackend, maxRequestBytes, maxTxnOps, heartbeat,
+        return new ServerConfig(name, dataDir, listenClientUrls, advertiseClientUrls, listenPeerUrls,
+                initialAdvertisePeerUrls, initialCluster, initialClusterToken, joinExisting, maxLearners, storageBackend,
+                maxRequestBytes, maxTxnOps, heartbeat,
                 electionTimeout, count, watchProgressInterval);
     }
 
     /** This configuration with another watch progress notification interval. */
     public ServerConfig withWatchProgressInterval(Duration interval) {
-        return new ServerConfig(name, dataDir, listenClientUrls, advertiseClientUrls, initialAdvertisePeerUrls,
-                initialCluster, initialClusterToken, storageBackend, maxRequestBytes, maxTxnOps, heartbeat,
+        return new ServerConfig(name, dataDir, listenClientUrls, advertiseClientUrls, listenPeerUrls,
+                initialAdvertisePeerUrls, initialCluster, initialClusterToken, joinExisting, maxLearners, storageBackend,
+                maxRequestBytes, maxTxnOps, heartbeat,
                 electionTimeout, snapshotCount, interval);
     }
 }

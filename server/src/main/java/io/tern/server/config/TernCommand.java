@@ -55,6 +55,10 @@ public final class TernCommand {
     @Option(names = "--initial-cluster-state", defaultValue = "new", description = "new or existing.")
     String initialClusterState;
 
+    @Option(names = "--max-learners", defaultValue = "1",
+            description = "Maximum number of learner members in the cluster.")
+    int maxLearners;
+
     @Option(names = "--storage-backend", defaultValue = "mvstore",
             description = "Storage engine by provider name: mvstore (default) or rocksdb.")
     String storageBackend;
@@ -91,7 +95,8 @@ public final class TernCommand {
                 ? Map.of(name, peers) : parseCluster(initialCluster);
         Path dir = Path.of(dataDir == null || dataDir.isBlank() ? name + ".tern" : dataDir);
         return new ServerConfig(name, dir, urls("--listen-client-urls", listenClientUrls),
-                urls("--advertise-client-urls", advertiseClientUrls), peers, cluster, initialClusterToken,
+                urls("--advertise-client-urls", advertiseClientUrls), urls("--listen-peer-urls", listenPeerUrls),
+                peers, cluster, initialClusterToken, "existing".equals(initialClusterState), maxLearners,
                 storageBackend, maxRequestBytes, maxTxnOps, Duration.ofMillis(heartbeatMs),
                 Duration.ofMillis(electionTimeoutMs), snapshotCount,
                 GoDuration.parse("--experimental-watch-progress-notify-interval", watchProgressNotifyInterval));

@@ -37,7 +37,7 @@ public final class LeaseEndpoint extends LeaseGrpc.LeaseImplBase {
 
     @Override
     public void leaseTimeToLive(LeaseTimeToLiveRequest request, StreamObserver<LeaseTimeToLiveResponse> observer) {
-        Calls.answer(observer, () -> CompletableFuture.completedFuture(leases.timeToLive(request)));
+        Calls.answer(observer, () -> leases.timeToLive(request));
     }
 
     @Override
@@ -46,7 +46,9 @@ public final class LeaseEndpoint extends LeaseGrpc.LeaseImplBase {
     }
 
     /**
-     * Each request is answered in turn on the call's own thread; an unknown lease gets TTL 0, not an error.
+     * Each request is answered in turn on the stream's own (virtual) thread, a follower's after the leader
+     * answered it. An unknown lease gets TTL 0, not an error; any other failure ends the stream with
+     * etcd's error.
      */
     @Override
     public StreamObserver<LeaseKeepAliveRequest> leaseKeepAlive(StreamObserver<LeaseKeepAliveResponse> responses) {
@@ -60,10 +62,17 @@ public final class LeaseEndpoint extends LeaseGrpc.LeaseImplBase {
                 }
                 LeaseKeepAliveResponse r;
                 try {
-                    r = leases.keepAlive(request);
-                } catch (RuntimeException e) {
+                    r = leases.keepAlive(request).get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                     failed = true;
-                    responses.onError(ErrorMapper.toException(e));
+                    return;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    failed = true;
+                    responses.onError(ErrorMapper.toException(e.getCause()));
+                    return;
+                }
+                if (failed) {
                     return;
                 }
                 try {

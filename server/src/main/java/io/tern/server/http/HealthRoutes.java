@@ -32,7 +32,7 @@ public final class HealthRoutes implements HttpService {
     private void health(ServerRequest req, ServerResponse res) {
         boolean serializable = req.query().first("serializable").map("true"::equals).orElse(false);
         String reason = "";
-        if (consensus.status().leaderId() == 0) {
+        if (consensus.status().leader().isEmpty()) {
             reason = "RAFT NO LEADER";
         } else if (!serializable) {
             try {

@@ -8,46 +8,41 @@ import java.util.Objects;
 /**
  * Settings for one member's consensus engine.
  *
- * @param memberName       this member's name ({@code --name})
- * @param memberId         this member's 64-bit id
- * @param directory        the engine's own directory for its log, metadata and snapshots
- * @param peers            every initial member, this one included
- * @param heartbeat        leader heartbeat interval ({@code --heartbeat-interval})
- * @param electionTimeout  election timeout ({@code --election-timeout})
- * @param snapshotCount    applied entries between snapshots ({@code --snapshot-count})
- * @param requestTimeout   how long a proposal may wait to commit before it fails with a timeout
+ * @param memberName      this member's name ({@code --name}), for logs
+ * @param self            this member's advertised peer address: its identity in the group
+ * @param listen          where peer traffic is accepted ({@code --listen-peer-urls}); host 0.0.0.0 for every interface
+ * @param directory       the engine's own directory for its log, metadata and snapshots
+ * @param initialVoters   the voters of a new group, this member included; empty when joining a running
+ *                        group, which then adds this member itself
+ * @param heartbeat       leader heartbeat interval ({@code --heartbeat-interval})
+ * @param electionTimeout election timeout ({@code --election-timeout})
+ * @param snapshotCount   applied entries between snapshots ({@code --snapshot-count})
+ * @param requestTimeout  how long a proposal may wait to commit before it fails with a timeout
  */
 public record ConsensusConfig(
         String memberName,
-        long memberId,
+        PeerAddress self,
+        PeerAddress listen,
         Path directory,
-        List<Peer> peers,
+        List<PeerAddress> initialVoters,
         Duration heartbeat,
         Duration electionTimeout,
         long snapshotCount,
         Duration requestTimeout) {
 
-    /**
-     * A member of the group.
-     *
-     * @param name    the member's name
-     * @param id      its 64-bit id
-     * @param host    host of its peer address
-     * @param port    port of its peer address
-     */
-    public record Peer(String name, long id, String host, int port) {
-    }
-
     public ConsensusConfig {
+        Objects.requireNonNull(self, "self");
+        Objects.requireNonNull(listen, "listen");
         Objects.requireNonNull(directory, "directory");
-        peers = List.copyOf(peers);
-        if (peers.stream().noneMatch(p -> p.id() == memberId)) {
-            throw new IllegalArgumentException("member " + memberName + " (" + Long.toHexString(memberId)
-                    + ") is not among the initial peers " + peers);
+        initialVoters = List.copyOf(initialVoters);
+        if (!initialVoters.isEmpty() && !initialVoters.contains(self)) {
+            throw new IllegalArgumentException("member " + memberName + " (" + self
+                    + ") is not among the initial voters " + initialVoters);
         }
     }
 
-    public Peer self() {
-        return peers.stream().filter(p -> p.id() == memberId).findFirst().orElseThrow();
+    /** True when this member starts with no configuration and waits to be added to a running group. */
+    public boolean joining() {
+        return initialVoters.isEmpty();
     }
 }

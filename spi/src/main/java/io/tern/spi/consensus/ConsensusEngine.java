@@ -14,14 +14,17 @@ public interface ConsensusEngine extends AutoCloseable {
     void start();
 
     /**
-     * Appends {@code command} to the log. The future completes with the state machine's result for this
-     * entry once the entry is committed and applied locally. Concurrent proposals share log appends.
+     * Appends {@code command} to the log, through the leader when this member is not it. The future
+     * completes with this member's own state machine result for the entry once the entry is committed
+     * and applied locally, so a read on this member that follows sees it. Concurrent proposals share
+     * log appends. When no leader is known the call waits for one for up to two election timeouts.
      */
     CompletableFuture<Object> propose(byte[] command);
 
     /**
      * A linearizable read barrier: completes once the local state machine has applied every entry that
-     * was committed when this call was made, so a read that follows sees every write acknowledged before it.
+     * was committed when this call was made, so a read that follows sees every write acknowledged before
+     * it, on any member. Fails on a member that cannot reach a quorum.
      */
     CompletableFuture<Void> readBarrier();
 
@@ -32,6 +35,25 @@ public interface ConsensusEngine extends AutoCloseable {
 
     /** The engine's view of the group now. */
     ConsensusStatus status();
+
+    /** Sends {@code request} to the leader's {@link PeerCalls}, or this member's own when it leads. */
+    CompletableFuture<byte[]> callLeader(byte[] request);
+
+    /** Sends {@code request} to the {@link PeerCalls} of the member at {@code address}. */
+    CompletableFuture<byte[]> callMember(PeerAddress address, byte[] request);
+
+    /** The current configuration. Leader only: elsewhere fails with {@link ConsensusException.Reason#NOT_LEADER}. */
+    Membership membership();
+
+    /**
+     * Leader only: makes the configuration {@code target}. A member that becomes a voter must be caught
+     * up with the log, else the change fails with {@link ConsensusException.Reason#REJECTED} and the
+     * configuration stays as it was. One change runs at a time.
+     */
+    CompletableFuture<Void> reconfigure(Membership target);
+
+    /** Leader only: hands leadership to the voter at {@code address} and completes once it leads. */
+    CompletableFuture<Void> transferLeadership(PeerAddress address);
 
     @Override
     void close();

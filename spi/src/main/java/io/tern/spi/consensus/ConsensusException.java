@@ -12,7 +12,13 @@ public class ConsensusException extends RuntimeException {
         /** The request was not committed in time (etcd: "etcdserver: request timed out"). */
         TIMEOUT,
         /** The member is shutting down (etcd: "etcdserver: server stopped"). */
-        STOPPED
+        STOPPED,
+        /** The operation must run on the leader and this member is not it (etcd: "etcdserver: not leader"). */
+        NOT_LEADER,
+        /** A membership change the group refused: busy with another, or the change itself is invalid. */
+        REJECTED,
+        /** The peer could not be reached. */
+        UNREACHABLE
     }
 
     private final Reason reason;

@@ -7,6 +7,9 @@ public interface ConsensusProvider {
 
     String name();
 
-    /** Builds an engine that will drive {@code stateMachine}; nothing starts until {@link ConsensusEngine#start()}. */
-    ConsensusEngine create(ConsensusConfig config, StateMachine stateMachine);
+    /**
+     * Builds an engine that will drive {@code stateMachine} and answer peers' calls with {@code calls};
+     * nothing starts until {@link ConsensusEngine#start()}.
+     */
+    ConsensusEngine create(ConsensusConfig config, StateMachine stateMachine, PeerCalls calls);
 }

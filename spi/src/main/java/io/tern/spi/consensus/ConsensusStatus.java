@@ -1,16 +1,19 @@
 package io.tern.spi.consensus;
 
+import java.util.Optional;
+
 /**
  * A member's view of the group.
  *
- * @param memberId     this member's id
- * @param leaderId     the current leader's id, 0 when none is known
+ * @param self         this member's address
+ * @param leader       the current leader's address, empty when none is known
  * @param term         the current term
  * @param commitIndex  the last log index known committed
  * @param appliedIndex the last log index applied to the state machine
  */
-public record ConsensusStatus(long memberId, long leaderId, long term, long commitIndex, long appliedIndex) {
+public record ConsensusStatus(PeerAddress self, Optional<PeerAddress> leader, long term, long commitIndex,
+                              long appliedIndex) {
     public boolean isLeader() {
-        return leaderId != 0 && leaderId == memberId;
+        return leader.isPresent() && leader.get().equals(self);
     }
 }

@@ -1,0 +1,211 @@
+package io.tern.consensus.jraft;
+
+import io.tern.spi.consensus.ConsensusConfig;
+import io.tern.spi.consensus.ConsensusEngine;
+import io.tern.spi.consensus.ConsensusException;
+import io.tern.spi.consensus.Membership;
+import io.tern.spi.consensus.PeerAddress;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+/** Three jraft members in one JVM on loopback ports: forwarding, reads, failover, membership, snapshots. */
+class JRaftClusterTest {
+    @TempDir
+    Path dir;
+    private final List<Member> members = new ArrayList<>();
+
+    /** One member: its engine and the recording state machine it drives. */
+    record Member(String name, PeerAddress address, JRaftConsensusEngineTest.Recorder sm, ConsensusEngine engine) {
+    }
+
+    @AfterEach
+    void stop() {
+        members.forEach(m -> m.engine().close());
+    }
+
+    private Member start(String name, PeerAddress address, List<PeerAddress> voters, long snapshotCount) {
+        var sm = new JRaftConsensusEngineTest.Recorder(0);
+        ConsensusConfig config = new ConsensusConfig(name, address, address, dir.resolve(name), voters,
+                Duration.ofMillis(50), Duration.ofMillis(500), snapshotCount, Duration.ofSeconds(5));
+        ConsensusEngine engine = new JRaftConsensusProvider().create(config, sm,
+                request -> CompletableFuture.completedFuture((name + ":" + new String(request, StandardCharsets.UTF_8))
+                        .getBytes(StandardCharsets.UTF_8)));
+        engine.start();
+        Member m = new Member(name, address, sm, engine);
+        members.add(m);
+        return m;
+    }
+
+    private List<Member> startThree(long snapshotCount) throws Exception {
+        List<PeerAddress> voters = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            voters.add(new PeerAddress("127.0.0.1", JRaftConsensusEngineTest.freePort()));
+        }
+        List<Member> started = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            started.add(start("m" + (i + 1), voters.get(i), voters, snapshotCount));
+        }
+        leader(started);
+        return started;
+    }
+
+    private static Member leader(List<Member> among) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (true) {
+            for (Member m : among) {
+                if (m.engine().status().isLeader()) {
+                    return m;
+                }
+            }
+            assertThat(System.nanoTime()).as("a leader is elected in time").isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as(what).isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+
+    private static Object propose(Member m, String command) throws Exception {
+        return m.engine().propose(command.getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void everyMemberAcceptsProposalsAndAnswersOnceItAppliedThemItself() throws Exception {
+        List<Member> three = startThree(0);
+        for (Member m : three) {
+            for (int i = 0; i < 20; i++) {
+                String cmd = m.name() + "-" + i;
+                assertThat((String) propose(m, cmd)).startsWith("applied:" + cmd + "@");
+                assertThat(m.sm().applied).as("read-your-write on the member asked").contains(cmd);
+            }
+        }
+        List<CompletableFuture<Object>> concurrent = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            concurrent.add(three.get(i % 3).engine().propose(("x" + i).getBytes(StandardCharsets.UTF_8)));
+        }
+        for (CompletableFuture<Object> f : concurrent) {
+            f.get(10, TimeUnit.SECONDS);
+        }
+        for (Member m : three) {
+            m.engine().readBarrier().get(10, TimeUnit.SECONDS);
+            assertThat(m.sm().applied).as("after a read barrier on " + m.name()).hasSize(360);
+        }
+        assertThat(three.get(0).sm().applied).isEqualTo(three.get(1).sm().applied).isEqualTo(three.get(2).sm().applied);
+    }
+
+    @Test
+    void losingTheLeaderElectsAnotherAndKeepsEveryAcknowledgedProposal() throws Exception {
+        List<Member> three = startThree(0);
+        Member old = leader(three);
+        List<String> acked = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            propose(three.get(i % 3), "a" + i);
+            acked.add("a" + i);
+        }
+        old.engine().close();
+        List<Member> survivors = three.stream().filter(m -> m != old).toList();
+        long t0 = System.nanoTime();
+        Member next = leader(survivors);
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("new leader within a few election timeouts")
+                .isLessThan(Duration.ofSeconds(5));
+        for (Member m : survivors) {
+            propose(m, "after-" + m.name());
+            acked.add("after-" + m.name());
+        }
+        for (Member m : survivors) {
+            m.engine().readBarrier().get(10, TimeUnit.SECONDS);
+            assertThat(m.sm().applied).containsAll(acked);
+        }
+        assertThat(next.engine().status().term()).isGreaterThan(0);
+    }
+
+    @Test
+    void aMemberWithoutQuorumRefusesWritesAndLinearizableReads() throws Exception {
+        List<Member> three = startThree(0);
+        propose(three.get(0), "before");
+        three.get(2).engine().readBarrier().get(10, TimeUnit.SECONDS);
+        three.get(0).engine().close();
+        three.get(1).engine().close();
+        ConsensusEngine alone = three.get(2).engine();
+        Throwable write = catchThrowable(() -> alone.propose("x".getBytes(StandardCharsets.UTF_8)).get(20, TimeUnit.SECONDS));
+        assertThat(write).isInstanceOf(ExecutionException.class).cause().isInstanceOf(ConsensusException.class);
+        Throwable read = catchThrowable(() -> alone.readBarrier().get(20, TimeUnit.SECONDS));
+        assertThat(read).isInstanceOf(ExecutionException.class).cause().isInstanceOf(ConsensusException.class);
+        assertThat(three.get(2).sm().applied).as("local state stays readable").contains("before");
+    }
+
+    @Test
+    void aLearnerCatchesUpFromASnapshotIsPromotedAndAVoterIsRemoved() throws Exception {
+        List<Member> three = startThree(20);
+        for (int i = 0; i < 100; i++) {
+            propose(three.get(i % 3), "s" + i);
+        }
+        Member lead = leader(three);
+        // The snapshot is taken after apply; wait until every member has one, so the log is truncated.
+        Thread.sleep(500);
+        PeerAddress fourth = new PeerAddress("127.0.0.1", JRaftConsensusEngineTest.freePort());
+        Member m4 = start("m4", fourth, List.of(), 20);
+        Membership before = lead.engine().membership();
+        assertThat(before.voters()).hasSize(3);
+        lead.engine().reconfigure(new Membership(before.voters(), Set.of(fourth))).get(10, TimeUnit.SECONDS);
+        await("the learner catches up", () -> m4.sm().applied.contains("s99"));
+        assertThat(m4.sm().snapshotsLoaded).as("a new member behind a truncated log installs a snapshot").isPositive();
+        assertThat(lead.engine().membership().learners()).containsExactly(fourth);
+
+        Set<PeerAddress> four = new java.util.HashSet<>(before.voters());
+        four.add(fourth);
+        lead.engine().reconfigure(new Membership(four, Set.of())).get(10, TimeUnit.SECONDS);
+        assertThat(lead.engine().membership()).isEqualTo(new Membership(four, Set.of()));
+
+        Member removed = three.stream().filter(m -> m != lead).findFirst().orElseThrow();
+        Set<PeerAddress> rest = new java.util.HashSet<>(four);
+        rest.remove(removed.address());
+        lead.engine().reconfigure(new Membership(rest, Set.of())).get(10, TimeUnit.SECONDS);
+        removed.engine().close();
+        // Three voters left (the old leader, one original, the promoted learner): losing the other
+        // original still leaves a quorum only if the promoted member counts.
+        Member other = three.stream().filter(m -> m != lead && m != removed).findFirst().orElseThrow();
+        other.engine().close();
+        propose(lead, "with-m4-in-quorum");
+        await("the promoted member applies", () -> m4.sm().applied.contains("with-m4-in-quorum"));
+    }
+
+    @Test
+    void leadershipMovesOnRequestAndCallsReachTheLeaderOrAnyMember() throws Exception {
+        List<Member> three = startThree(0);
+        Member lead = leader(three);
+        Member follower = three.stream().filter(m -> m != lead).findFirst().orElseThrow();
+        assertThat(new String(follower.engine().callLeader("hi".getBytes(StandardCharsets.UTF_8))
+                .get(10, TimeUnit.SECONDS), StandardCharsets.UTF_8)).isEqualTo(lead.name() + ":hi");
+        assertThat(new String(lead.engine().callMember(follower.address(), "yo".getBytes(StandardCharsets.UTF_8))
+                .get(10, TimeUnit.SECONDS), StandardCharsets.UTF_8)).isEqualTo(follower.name() + ":yo");
+        Throwable notLeader = catchThrowable(() -> follower.engine().membership());
+        assertThat(notLeader).isInstanceOf(ConsensusException.class);
+        assertThat(((ConsensusException) notLeader).reason()).isEqualTo(ConsensusException.Reason.NOT_LEADER);
+
+        lead.engine().transferLeadership(follower.address()).get(10, TimeUnit.SECONDS);
+        assertThat(follower.engine().status().isLeader()).isTrue();
+        propose(lead, "after-transfer");
+        assertThat(lead.sm().applied).contains("after-transfer");
+    }
+}

@@ -1,0 +1,125 @@
+package io.tern.server;
+
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.cluster.Member;
+import io.etcd.jetcd.options.GetOption;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static io.tern.server.TernHarness.bs;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+/** Membership changes on a cluster of real processes: learners, promotion, removal, leadership moves. */
+class ClusterMembershipTest {
+
+    private static Member member(Client c, String name) throws Exception {
+        return c.getClusterClient().listMember().get(10, TimeUnit.SECONDS).getMembers().stream()
+                .filter(m -> m.getName().equals(name)).findFirst().orElseThrow();
+    }
+
+    /**
+     * A fourth member added as a learner joins with --initial-cluster-state existing, catches up by
+     * installing a snapshot (the log was truncated long before), is promoted once in sync, and then
+     * counts towards quorum: after another member is removed and a third is killed, writes go on.
+     */
+    @Test
+    void aLearnerJoinsFromASnapshotIsPromotedAndReplacesARemovedMember(@TempDir Path dir) throws Exception {
+        try (ClusterHarness cluster = ClusterHarness.start(dir, "rocksdb", 3, "--snapshot-count", "50")) {
+            String leader = cluster.awaitLeader(Duration.ofSeconds(30));
+            Client all = cluster.client();
+            for (int i = 0; i < 300; i++) {
+                all.getKVClient().put(bs("k/" + i), bs("v" + i)).get(10, TimeUnit.SECONDS);
+            }
+            ClusterHarness.Node m4 = cluster.define("m4");
+            var added = all.getClusterClient().addMember(List.of(URI.create(m4.peerUrl())), true).get(10, TimeUnit.SECONDS);
+            assertThat(added.getMember().isLearner()).isTrue();
+            assertThat(added.getMembers()).hasSize(4);
+            Member unstarted = added.getMembers().stream().filter(m -> m.getId() == added.getMember().getId())
+                    .findFirst().orElseThrow();
+            assertThat(unstarted.getName()).as("not started yet").isEmpty();
+
+            Throwable second = catchThrowable(() -> all.getClusterClient()
+                    .addMember(List.of(URI.create("http://127.0.0.1:" + TernHarness.freePort())), true).get(10, TimeUnit.SECONDS));
+            assertThat(second).isInstanceOf(ExecutionException.class).hasMessageContaining("too many learner members");
+            Throwable sameUrl = catchThrowable(() -> all.getClusterClient()
+                    .addMember(List.of(URI.create(m4.peerUrl())), false).get(10, TimeUnit.SECONDS));
+            assertThat(sameUrl).hasMessageContaining("Peer URLs already exists");
+
+            cluster.join("m4");
+            cluster.awaitServing("m4", Duration.ofSeconds(60));
+            Client learner = cluster.client("m4");
+            Eventually.within(Duration.ofSeconds(30), () -> assertThat(learner.getKVClient().get(bs("k/"),
+                    GetOption.builder().isPrefix(true).withSerializable(true).withCountOnly(true).build())
+                    .get(10, TimeUnit.SECONDS).getCount()).isEqualTo(300));
+            assertThat(Files.readString(cluster.log("m4"))).as("caught up by a snapshot install").contains("installing snapshot");
+            var st = learner.getMaintenanceClient().statusMember(m4.clientUrl()).get(10, TimeUnit.SECONDS);
+            assertThat(st.isLearner()).isTrue();
+            assertThat(st.getHeader().getMemberId()).isEqualTo(added.getMember().getId());
+            Eventually.within(Duration.ofSeconds(10), () -> assertThat(member(all, "m4").isLearner()).isTrue());
+
+            Eventually.within(Duration.ofSeconds(30), () -> all.getClusterClient()
+                    .promoteMember(added.getMember().getId()).get(10, TimeUnit.SECONDS));
+            Eventually.within(Duration.ofSeconds(10), () -> assertThat(member(all, "m4").isLearner()).isFalse());
+            Throwable again = catchThrowable(() -> all.getClusterClient().promoteMember(added.getMember().getId())
+                    .get(10, TimeUnit.SECONDS));
+            assertThat(again).hasMessageContaining("can only promote a learner member");
+
+            List<String> others = List.of("m1", "m2", "m3").stream().filter(n -> !n.equals(leader)).toList();
+            String removed = others.get(0);
+            String killed = others.get(1);
+            Client viaLeader = cluster.client(leader);
+            viaLeader.getClusterClient().removeMember(member(all, removed).getId()).get(10, TimeUnit.SECONDS);
+            assertThat(viaLeader.getClusterClient().listMember().get(10, TimeUnit.SECONDS).getMembers())
+                    .extracting(Member::getName).containsExactlyInAnyOrder(leader, killed, "m4");
+            assertThat(cluster.process(removed).waitFor(30, TimeUnit.SECONDS)).as("a removed member exits").isTrue();
+            assertThat(Files.readString(cluster.log(removed))).contains("permanently removed");
+
+            // Give the leader time to take the removed member out of the raft configuration and to make
+            // m4 a voter there, then lose one more: leader + m4 are two of three voters.
+            Eventually.within(Duration.ofSeconds(30), () -> viaLeader.getKVClient().put(bs("probe"), bs("x"))
+                    .get(5, TimeUnit.SECONDS));
+            Thread.sleep(2_000);
+            cluster.kill(killed);
+            Eventually.within(Duration.ofSeconds(30), () -> viaLeader.getKVClient().put(bs("after"), bs("quorum"))
+                    .get(5, TimeUnit.SECONDS));
+            Eventually.within(Duration.ofSeconds(10), () -> assertThat(learner.getKVClient().get(bs("after"),
+                    GetOption.builder().withSerializable(true).build()).get(5, TimeUnit.SECONDS).getKvs()).hasSize(1));
+        }
+    }
+
+    /** MoveLeader on the leader hands leadership to the named voter; on a follower it is refused as on etcd. */
+    @Test
+    void leadershipMovesOnRequest(@TempDir Path dir) throws Exception {
+        try (ClusterHarness cluster = ClusterHarness.start(dir, "mvstore", 3)) {
+            String leader = cluster.awaitLeader(Duration.ofSeconds(30));
+            String target = cluster.names().stream().filter(n -> !n.equals(leader)).findFirst().orElseThrow();
+            Client viaLeader = cluster.client(leader);
+            long targetId = member(viaLeader, target).getId();
+            Throwable notLeader = catchThrowable(() -> cluster.client(target).getMaintenanceClient()
+                    .moveLeader(targetId).get(10, TimeUnit.SECONDS));
+            assertThat(notLeader).hasMessageContaining("etcdserver: not leader");
+            viaLeader.getMaintenanceClient().moveLeader(targetId).get(20, TimeUnit.SECONDS);
+            assertThat(cluster.awaitLeader(Duration.ofSeconds(10))).isEqualTo(target);
+
+            ClusterHarness.Result table = ClusterHarness.etcdctl(cluster.endpoints(), "member", "list", "-w", "table");
+            assertThat(table.exit()).as(table.output()).isZero();
+            for (String name : cluster.names()) {
+                assertThat(table.output()).containsPattern("\\| started \\|\\s+" + name + " \\| "
+                        + cluster.node(name).peerUrl() + " \\| " + cluster.node(name).clientUrl() + " \\|\\s+false \\|");
+            }
+            ClusterHarness.Result status = ClusterHarness.etcdctl(cluster.endpoints(), "endpoint", "status", "-w", "table");
+            assertThat(status.exit()).as(status.output()).isZero();
+            assertThat(status.output().lines().filter(l -> l.matches(".*\\|\\s+true \\|\\s+false \\|.*")))
+                    .as("one leader in\n" + status.output()).hasSize(1);
+        }
+    }
+}

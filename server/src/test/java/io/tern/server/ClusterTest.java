@@ -1,0 +1,85 @@
+package io.tern.server;
+
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.cluster.Member;
+import io.etcd.jetcd.maintenance.StatusResponse;
+import io.etcd.jetcd.options.GetOption;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static io.tern.server.TernHarness.bs;
+import static io.tern.server.TernHarness.str;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Three real Tern processes bootstrapped with etcd's flags: identities, writes and reads through every member. */
+class ClusterTest {
+    static Stream<String> engines() {
+        return TernHarness.ENGINES.stream();
+    }
+
+    static final GetOption SERIALIZABLE = GetOption.builder().withSerializable(true).build();
+
+    @ParameterizedTest
+    @MethodSource("engines")
+    void threeMembersAgreeOnWhoTheyAreAndServeWritesAndReadsOnEveryMember(String engine, @TempDir Path dir)
+            throws Exception {
+        try (ClusterHarness cluster = ClusterHarness.start(dir, engine, 3)) {
+            String leader = cluster.awaitLeader(Duration.ofSeconds(30));
+            Set<Long> ids = new HashSet<>();
+            long clusterId = 0;
+            for (String name : cluster.names()) {
+                Client c = cluster.client(name);
+                List<Member> members = c.getClusterClient().listMember().get(10, TimeUnit.SECONDS).getMembers();
+                assertThat(members).extracting(Member::getName).containsExactlyInAnyOrder("m1", "m2", "m3");
+                Member self = members.stream().filter(m -> m.getName().equals(name)).findFirst().orElseThrow();
+                assertThat(self.getPeerURIs()).extracting(Object::toString).containsExactly(cluster.node(name).peerUrl());
+                Eventually.within(Duration.ofSeconds(10), () -> assertThat(c.getClusterClient().listMember()
+                        .get(10, TimeUnit.SECONDS).getMembers().stream().filter(m -> m.getName().equals(name))
+                        .findFirst().orElseThrow().getClientURIs()).extracting(Object::toString)
+                        .containsExactly(cluster.node(name).clientUrl()));
+                StatusResponse status = c.getMaintenanceClient().statusMember(cluster.node(name).clientUrl())
+                        .get(10, TimeUnit.SECONDS);
+                assertThat(status.getHeader().getMemberId()).as("header member id of " + name).isEqualTo(self.getId());
+                assertThat(members.stream().filter(m -> m.getId() == status.getLeader()).findFirst().orElseThrow()
+                        .getName()).isEqualTo(leader);
+                assertThat(status.getRaftIndex()).isPositive();
+                assertThat(status.getHeader().getRaftTerm()).isPositive();
+                ids.add(self.getId());
+                if (clusterId == 0) {
+                    clusterId = status.getHeader().getClusterId();
+                }
+                assertThat(status.getHeader().getClusterId()).isEqualTo(clusterId).isNotZero();
+            }
+            assertThat(ids).hasSize(3);
+
+            for (String writer : cluster.names()) {
+                Client w = cluster.client(writer);
+                for (int i = 0; i < 20; i++) {
+                    var put = w.getKVClient().put(bs(writer + "/" + i), bs("v" + i)).get(10, TimeUnit.SECONDS);
+                    // The member that took the write has applied it: a serializable read there sees it.
+                    List<KeyValue> local = w.getKVClient().get(bs(writer + "/" + i), SERIALIZABLE).get(10, TimeUnit.SECONDS).getKvs();
+                    assertThat(local).extracting(kv -> kv.getModRevision()).containsExactly(put.getHeader().getRevision());
+                }
+            }
+            for (String reader : cluster.names()) {
+                Client r = cluster.client(reader);
+                for (String writer : cluster.names()) {
+                    var got = r.getKVClient().get(bs(writer + "/"),
+                            GetOption.builder().isPrefix(true).build()).get(10, TimeUnit.SECONDS);
+                    assertThat(got.getKvs()).as(reader + " reads what " + writer + " wrote").hasSize(20);
+                    assertThat(str(got.getKvs().get(0).getValue())).isEqualTo("v0");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,18 @@
+package io.tern.spi.consensus;
+
+import java.util.Set;
+
+/**
+ * The group's configuration as the leader holds it: voters count towards quorum and may lead; learners
+ * receive the log but do neither.
+ */
+public record Membership(Set<PeerAddress> voters, Set<PeerAddress> learners) {
+    public Membership {
+        voters = Set.copyOf(voters);
+        learners = Set.copyOf(learners);
+    }
+
+    public boolean contains(PeerAddress a) {
+        return voters.contains(a) || learners.contains(a);
+    }
+}
