@@ -14,6 +14,10 @@ import io.tern.api.cluster.MemberPublisher;
 import io.tern.api.cluster.MemberReconciler;
 import io.tern.api.peer.PeerCallHandler;
 import io.tern.api.peer.PeerClient;
+import io.tern.api.proto.peer.Identity;
+import io.tern.api.proto.peer.IdentityRequest;
+import io.tern.api.proto.peer.PeerRequest;
+import io.tern.api.proto.peer.PeerResponse;
 import io.tern.spi.consensus.PeerAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +44,9 @@ import io.tern.server.grpc.ElectionEndpoint;
 import io.tern.server.grpc.LockEndpoint;
 import io.tern.server.grpc.StreamReaper;
 import io.tern.server.grpc.KvEndpoint;
+import io.tern.server.grpc.LearnerGuard;
+import io.tern.api.proto.etcdserverpb.Member;
+import java.util.function.BooleanSupplier;
 import io.tern.server.grpc.LeaseEndpoint;
 import io.tern.server.grpc.WatchEndpoint;
 import io.tern.server.grpc.MaintenanceEndpoint;
@@ -76,6 +83,7 @@ public final class TernServer implements AutoCloseable {
     private static final Duration PUBLISH_RETRY = Duration.ofMillis(500);
     /** How long a joining member waits to be added to the raft group and receive the member records. */
     private static final Duration JOIN_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration PEER_CHECK_TIMEOUT = Duration.ofSeconds(2);
 
     private final ServerConfig config;
     private final KvStateMachine stateMachine;
@@ -88,7 +96,7 @@ public final class TernServer implements AutoCloseable {
     /** What the endpoints serve; built once consensus exists, closed before it. */
     private record Services(KvService kv, MaintenanceService maintenance, ClusterService cluster, WatchHub watches,
                             LeaseService leases, LeaseExpiry expiry, ConnectionTracker connections,
-                            MemberReconciler reconciler, MemberPublisher publisher) {
+                            MemberReconciler reconciler, MemberPublisher publisher, BooleanSupplier learner) {
         void close() {
             try {
                 publisher.close();
@@ -136,14 +144,14 @@ public final class TernServer implements AutoCloseable {
         KvStateMachine sm = new KvStateMachine(storage, StorageConfig.of(dir.kv()),
                 new StorageContext(config.name()), headers, lessor, config.electionTimeout(), members);
         Duration requestTimeout = Duration.ofSeconds(5).plus(config.electionTimeout().multipliedBy(2));
-        PeerCallHandler calls = new PeerCallHandler();
+        PeerCallHandler calls = new PeerCallHandler(headers, config.name());
         ConsensusEngine consensus = raft.create(new ConsensusConfig(config.name(), self,
                 new PeerAddress(listenPeer.getHost(), listenPeer.getPort()), dir.raft(), voters,
                 config.heartbeat(), config.electionTimeout(), config.snapshotCount(), requestTimeout), sm, calls);
         WatchHub watches = new WatchHub(sm::store, headers, consensus::term,
                 WatchConfig.defaults(config.maxRequestBytes()).withProgressInterval(config.watchProgressInterval()));
         sm.listen(watches);
-        Proposer proposer = new Proposer(consensus, config.maxRequestBytes());
+        Proposer proposer = new Proposer(consensus, config.maxRequestBytes(), headers::memberId);
         PeerClient peers = new PeerClient(consensus);
         LeaseService leases = new LeaseService(proposer, lessor, sm::store, headers,
                 new IdGenerator(headers::memberId, System.currentTimeMillis()),
@@ -152,18 +160,22 @@ public final class TernServer implements AutoCloseable {
                 config.initialClusterToken(), config.maxLearners(), () -> System.currentTimeMillis() / 1000);
         calls.bind(leases, cluster, sm::appliedIndex);
         Services services = new Services(
-                new KvService(consensus, sm::store, headers, new KvLimits(config.maxRequestBytes(), config.maxTxnOps())),
+                new KvService(proposer, sm::store, headers, new KvLimits(config.maxRequestBytes(), config.maxTxnOps())),
                 new MaintenanceService(consensus, sm::store, headers, members), cluster,
                 watches, leases, new LeaseExpiry(leases, requestTimeout), new ConnectionTracker(),
                 new MemberReconciler(consensus, members, proposer, peers, RECONCILE_INTERVAL, requestTimeout),
                 new MemberPublisher(members, proposer, headers::memberId, config.name(),
-                        config.advertiseClientUrls().stream().map(Bootstrap::urlString).toList(), PUBLISH_RETRY));
+                        config.advertiseClientUrls().stream().map(Bootstrap::urlString).toList(), PUBLISH_RETRY),
+                () -> members.view().byId(headers.memberId()).map(Member::getIsLearner).orElse(false));
         CompletableFuture<MemberIdentity.Stop> selfStop = new CompletableFuture<>();
         MemberIdentity identity = new MemberIdentity(dir, bootstrap, headers, selfStop::complete);
         members.listen(identity);
         identity.accept(members.view());
         TernServer server = new TernServer(config, sm, consensus, services, selfStop);
         try {
+            if (!bootstrap.joining()) {
+                checkPeers(consensus, bootstrap, self, headers.clusterId());
+            }
             consensus.start();
             services.reconciler().start();
             services.expiry().start();
@@ -191,6 +203,34 @@ public final class TernServer implements AutoCloseable {
                 config.name(), Long.toHexString(headers.memberId()), Long.toHexString(headers.clusterId()),
                 config.listenClientUrls(), listenPeer);
         return server;
+    }
+
+    /**
+     * Asks the other initial members that already run who they are, and refuses to start when one of
+     * them belongs to another cluster: their --initial-cluster or --initial-cluster-token differ from
+     * this member's (etcd's "cluster ID mismatch"). Members not running yet are skipped; they ask in turn.
+     */
+    private static void checkPeers(ConsensusEngine consensus, Bootstrap bootstrap, PeerAddress self, long clusterId) {
+        byte[] ask = PeerRequest.newBuilder().setIdentity(IdentityRequest.getDefaultInstance()).build().toByteArray();
+        for (Member m : bootstrap.members()) {
+            PeerAddress a = ClusterMembers.address(m);
+            if (a.equals(self)) {
+                continue;
+            }
+            Identity peer;
+            try {
+                peer = PeerResponse.parseFrom(consensus.callMember(a, ask).get(PEER_CHECK_TIMEOUT.toMillis(),
+                        TimeUnit.MILLISECONDS)).getIdentity();
+            } catch (Exception notRunningYet) {
+                continue;
+            }
+            if (peer.getClusterId() != 0 && peer.getClusterId() != clusterId) {
+                throw new IllegalStateException("cluster ID mismatch: with its --initial-cluster and "
+                        + "--initial-cluster-token this member forms cluster " + Long.toHexString(clusterId)
+                        + ", but member '" + peer.getName() + "' at " + a + " runs cluster "
+                        + Long.toHexString(peer.getClusterId()) + "; start every member with the same flags");
+            }
+        }
     }
 
     /**
@@ -234,6 +274,7 @@ public final class TernServer implements AutoCloseable {
                                   Services services, ConsensusEngine consensus) {
         GrpcRouting.Builder grpc = GrpcRouting.builder()
                 .intercept(new MessageSizeLimit(config.maxRequestBytes() + GRPC_OVERHEAD_BYTES))
+                .intercept(new LearnerGuard(services.learner()))
                 .intercept(services.connections().contextKeeper())
                 .intercept(StreamReaper.interceptor(services.connections()))
                 .service(new KvEndpoint(services.kv()))

@@ -88,6 +88,16 @@ final class ClusterHarness implements AutoCloseable {
     }
 
     private void launch(Node n, String state, String initialCluster) throws IOException {
+        launch(n, state, initialCluster, "tern-test");
+    }
+
+    /** Starts a defined member as a new cluster with its own token: a member configured apart from the rest. */
+    Process launchStray(String name, String initialCluster, String token) throws IOException {
+        launch(nodes.get(name), "new", initialCluster, token);
+        return processes.get(name);
+    }
+
+    private void launch(Node n, String state, String initialCluster, String token) throws IOException {
         List<String> flags = new ArrayList<>(List.of(
                 "--name", n.name(),
                 "--data-dir", n.dir().toString(),
@@ -98,7 +108,7 @@ final class ClusterHarness implements AutoCloseable {
                 "--initial-advertise-peer-urls", n.peerUrl(),
                 "--initial-cluster", initialCluster,
                 "--initial-cluster-state", state,
-                "--initial-cluster-token", "tern-test"));
+                "--initial-cluster-token", token));
         flags.addAll(extraFlags);
         processes.put(n.name(), TernProcess.start(flags, log(n.name())));
     }

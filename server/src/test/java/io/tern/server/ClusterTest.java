@@ -82,4 +82,22 @@ class ClusterTest {
             }
         }
     }
+
+    /**
+     * A member whose --initial-cluster-token (or member list) differs from the running members' computes
+     * another cluster id: it refuses to start, naming the mismatch, and the cluster is untouched.
+     */
+    @org.junit.jupiter.api.Test
+    void aMemberFormedWithOtherFlagsRefusesToStart(@TempDir Path dir) throws Exception {
+        try (ClusterHarness cluster = ClusterHarness.start(dir, "mvstore", 3)) {
+            cluster.awaitLeader(Duration.ofSeconds(30));
+            String initial = cluster.initialCluster();
+            cluster.define("m4");
+            Process stray = cluster.launchStray("m4", initial + ",m4=" + cluster.node("m4").peerUrl(), "another-token");
+            assertThat(stray.waitFor(60, TimeUnit.SECONDS)).as("the stray member exits").isTrue();
+            assertThat(stray.exitValue()).isNotZero();
+            assertThat(java.nio.file.Files.readString(cluster.log("m4"))).contains("cluster ID mismatch");
+            assertThat(ClusterHarness.etcdctl(cluster.endpoints("m1", "m2", "m3"), "put", "still", "fine").exit()).isZero();
+        }
+    }
 }

@@ -277,6 +277,16 @@ public final class KvStateMachine implements StateMachine {
     }
 
     @Override
+    public java.util.concurrent.CompletableFuture<byte[]> encodeResult(Object result) {
+        return AppliedResults.encode(result);
+    }
+
+    @Override
+    public Object decodeResult(byte[] encoded) {
+        return AppliedResults.decode(encoded);
+    }
+
+    @Override
     public void saveSnapshot(Path dir) {
         store.checkpoint(dir);
     }

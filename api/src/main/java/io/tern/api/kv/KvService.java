@@ -33,18 +33,19 @@ public final class KvService {
     private final KvValidation validation;
     private final Proposer proposer;
 
-    public KvService(ConsensusEngine consensus, Supplier<KvStore> store, ResponseHeaders headers, KvLimits limits) {
-        this.consensus = consensus;
+    public KvService(Proposer proposer, Supplier<KvStore> store, ResponseHeaders headers, KvLimits limits) {
+        this.consensus = proposer.consensus();
         this.store = store;
         this.headers = headers;
         this.validation = new KvValidation(limits.maxTxnOps());
-        this.proposer = new Proposer(consensus, limits.maxRequestBytes());
+        this.proposer = proposer;
     }
 
     public CompletableFuture<RangeResponse> range(RangeRequest r) {
         KvValidation.checkRange(r);
         if (r.getSerializable()) {
-            return CompletableFuture.completedFuture(read(r));
+            CompletableFuture<Void> own = consensus.acknowledgedBarrier();
+            return own.isDone() ? CompletableFuture.completedFuture(read(r)) : own.thenApply(v -> read(r));
         }
         return consensus.readBarrier().thenApply(v -> read(r));
     }

@@ -4,6 +4,8 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.tern.api.cluster.ClusterService;
 import io.tern.api.error.EtcdException;
 import io.tern.api.lease.LeaseService;
+import io.tern.api.cluster.ResponseHeaders;
+import io.tern.api.proto.peer.Identity;
 import io.tern.api.proto.peer.PeerRequest;
 import io.tern.api.proto.peer.PeerResponse;
 import io.tern.spi.consensus.ConsensusException;
@@ -19,9 +21,17 @@ import java.util.function.LongSupplier;
  * An etcd error travels back by name; a consensus failure is re-raised with its reason by the engine.
  */
 public final class PeerCallHandler implements PeerCalls {
+    private final ResponseHeaders headers;
+    private final String name;
     private volatile LeaseService leases;
     private volatile ClusterService cluster;
     private volatile LongSupplier appliedIndex;
+
+    /** @param headers this member's ids; @param name this member's name */
+    public PeerCallHandler(ResponseHeaders headers, String name) {
+        this.headers = headers;
+        this.name = name;
+    }
 
     public void bind(LeaseService leases, ClusterService cluster, LongSupplier appliedIndex) {
         this.leases = leases;
@@ -49,6 +59,9 @@ public final class PeerCallHandler implements PeerCalls {
                         .setLeaseTimeToLive(leases.timeToLiveAsLeader(request.getLeaseTimeToLive())).build());
                 case MEMBER_PROMOTE -> cluster.promoteAsLeader(request.getMemberPromote())
                         .thenApply(r -> PeerResponse.newBuilder().setMemberPromote(r).build());
+                case IDENTITY -> CompletableFuture.completedFuture(PeerResponse.newBuilder()
+                        .setIdentity(Identity.newBuilder().setClusterId(headers.clusterId())
+                                .setMemberId(headers.memberId()).setName(name)).build());
                 case APPLIED_INDEX -> CompletableFuture.completedFuture(PeerResponse.newBuilder()
                         .setAppliedIndex(appliedIndex.getAsLong()).build());
                 case REQUEST_NOT_SET -> CompletableFuture.failedFuture(new IllegalArgumentException("empty peer request"));

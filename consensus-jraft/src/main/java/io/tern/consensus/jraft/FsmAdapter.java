@@ -12,6 +12,7 @@ import io.tern.spi.consensus.LogEntry;
 import io.tern.spi.consensus.StateMachine;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,7 +31,6 @@ final class FsmAdapter extends StateMachineAdapter {
     private static final String STATE_DIR = "kv";
 
     private final StateMachine stateMachine;
-    private final java.util.function.BiConsumer<EntryFrame, Object> appliedHook;
     private final long snapshotCount;
     private final Runnable snapshotTrigger;
     private final AtomicBoolean snapshotting = new AtomicBoolean();
@@ -39,13 +39,8 @@ final class FsmAdapter extends StateMachineAdapter {
     private volatile long appliedTerm;
     private long lastSnapshotIndex;
 
-    /**
-     * @param appliedHook told of every applied entry with its frame and result, after its closure ran
-     */
-    FsmAdapter(StateMachine stateMachine, java.util.function.BiConsumer<EntryFrame, Object> appliedHook,
-               long snapshotCount, Runnable snapshotTrigger) {
+    FsmAdapter(StateMachine stateMachine, long snapshotCount, Runnable snapshotTrigger) {
         this.stateMachine = stateMachine;
-        this.appliedHook = appliedHook;
         this.snapshotCount = snapshotCount;
         this.snapshotTrigger = snapshotTrigger;
         this.lastSnapshotIndex = stateMachine.appliedIndex();
@@ -71,7 +66,6 @@ final class FsmAdapter extends StateMachineAdapter {
     @Override
     public void onApply(Iterator iter) {
         List<LogEntry> entries = new ArrayList<>();
-        List<EntryFrame> frames = new ArrayList<>();
         List<Closure> dones = new ArrayList<>();
         long durable = stateMachine.appliedIndex();
         while (iter.hasNext()) {
@@ -86,9 +80,19 @@ final class FsmAdapter extends StateMachineAdapter {
                 iter.next();
                 continue;
             }
-            EntryFrame frame = EntryFrame.decode(iter.getData(), iter.getIndex());
-            frames.add(frame);
-            entries.add(new LogEntry(iter.getIndex(), iter.getTerm(), frame.command()));
+            ByteBuffer data = iter.getData();
+            if (data == null || !data.hasRemaining()) {
+                // The engine's own no-op (see MembershipChanges): nothing for the state machine.
+                if (iter.done() != null) {
+                    iter.done().run(Status.OK());
+                }
+                appliedTerm = iter.getTerm();
+                iter.next();
+                continue;
+            }
+            byte[] bytes = new byte[data.remaining()];
+            data.duplicate().get(bytes);
+            entries.add(new LogEntry(iter.getIndex(), iter.getTerm(), bytes));
             dones.add(iter.done());
             iter.next();
         }
@@ -111,11 +115,10 @@ final class FsmAdapter extends StateMachineAdapter {
             Closure done = dones.get(i);
             if (done != null) {
                 if (done instanceof ProposalClosure p) {
-                    p.result(results.get(i));
+                    p.applied(results.get(i), entries.get(i).index());
                 }
                 done.run(Status.OK());
             }
-            appliedHook.accept(frames.get(i), results.get(i));
         }
         appliedTerm = entries.get(entries.size() - 1).term();
         long last = entries.get(entries.size() - 1).index();

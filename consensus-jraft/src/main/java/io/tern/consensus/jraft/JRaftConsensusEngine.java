@@ -68,9 +68,9 @@ final class JRaftConsensusEngine implements ConsensusEngine {
             return t;
         });
         this.channel = new PeerChannel((int) config.requestTimeout().toMillis());
-        this.proposals = new Proposals(() -> node, config.self(), channel, timer,
+        this.proposals = new Proposals(() -> node, stateMachine, config.self(), channel, timer,
                 2 * config.electionTimeout().toMillis());
-        this.fsm = new FsmAdapter(stateMachine, proposals::applied, config.snapshotCount(), this::triggerSnapshot);
+        this.fsm = new FsmAdapter(stateMachine, config.snapshotCount(), this::triggerSnapshot);
     }
 
     @Override
@@ -157,6 +157,19 @@ final class JRaftConsensusEngine implements ConsensusEngine {
                 .exceptionallyCompose(JRaftConsensusEngine::timeout);
     }
 
+    @Override
+    public CompletableFuture<Void> acknowledgedBarrier() {
+        Node n = node;
+        if (n == null || n.getLastAppliedLogIndex() >= proposals.acknowledged()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        // A read index is at least every committed index, so once the local apply reaches it the
+        // acknowledged entries are applied too; and the round makes the leader send its commit index
+        // now. Without an answer in time, the read goes ahead on local state (it is serializable).
+        return readBarrier().completeOnTimeout(null, config.electionTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .exceptionally(t -> null);
+    }
+
     private static boolean soleVoter(Node n) {
         try {
             return n.listPeers().size() == 1;
@@ -225,7 +238,7 @@ final class JRaftConsensusEngine implements ConsensusEngine {
 
     @Override
     public CompletableFuture<byte[]> callMember(PeerAddress address, byte[] request) {
-        if (node == null || closed.get()) {
+        if (closed.get()) {
             return stopped();
         }
         return address.equals(config.self()) ? calls.answer(request) : channel.call(address, request);
@@ -246,7 +259,7 @@ final class JRaftConsensusEngine implements ConsensusEngine {
         if (n == null || closed.get()) {
             return stopped();
         }
-        return MembershipChanges.reconfigure(n, target);
+        return MembershipChanges.reconfigure(n, target, timer);
     }
 
     @Override

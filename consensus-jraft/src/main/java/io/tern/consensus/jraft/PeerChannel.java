@@ -33,14 +33,14 @@ final class PeerChannel implements AutoCloseable {
     }
 
     /** Serves both message kinds on {@code server}; register before the server starts. */
-    static void serve(RpcServer server, Function<byte[], CompletableFuture<Void>> forwarded, PeerCalls calls) {
-        server.registerProcessor(new Processor<>(PeerMessages.Forward.class,
-                m -> forwarded.apply(m.entry).thenApply(v -> new byte[0])));
+    static void serve(RpcServer server, Function<byte[], CompletableFuture<byte[]>> forwarded, PeerCalls calls) {
+        server.registerProcessor(new Processor<>(PeerMessages.Forward.class, m -> forwarded.apply(m.entry)));
         server.registerProcessor(new Processor<>(PeerMessages.Call.class, m -> calls.answer(m.payload)));
     }
 
-    CompletableFuture<Void> forward(PeerAddress leader, byte[] entry) {
-        return send(leader, new PeerMessages.Forward(entry)).thenApply(b -> null);
+    /** Sends a proposal to the leader; completes with its encoded applied result. */
+    CompletableFuture<byte[]> forward(PeerAddress leader, byte[] command) {
+        return send(leader, new PeerMessages.Forward(command));
     }
 
     CompletableFuture<byte[]> call(PeerAddress member, byte[] payload) {

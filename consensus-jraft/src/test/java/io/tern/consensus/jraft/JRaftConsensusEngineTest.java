@@ -60,6 +60,16 @@ class JRaftConsensusEngineTest {
         }
 
         @Override
+        public CompletableFuture<byte[]> encodeResult(Object result) {
+            return CompletableFuture.completedFuture(((String) result).getBytes(StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public Object decodeResult(byte[] encoded) {
+            return new String(encoded, StandardCharsets.UTF_8);
+        }
+
+        @Override
         public void saveSnapshot(Path dir) {
             try {
                 Files.createDirectories(dir);

@@ -47,7 +47,23 @@ class TernCommandTest {
                         Map.of(), c -> c.listenClientUrls().size(), 2),
                 new Case("initial cluster defaults to self", List.of("--name", "m", "--initial-advertise-peer-urls",
                         "http://10.0.0.1:2380"), Map.of(), ServerConfig::initialCluster,
-                        Map.of("m", List.of(URI.create("http://10.0.0.1:2380")))));
+                        Map.of("m", List.of(URI.create("http://10.0.0.1:2380")))),
+                new Case("defaults: peer URL", List.of(), Map.of(), ServerConfig::listenPeerUrls,
+                        List.of(URI.create("http://localhost:2380"))),
+                new Case("defaults: a new cluster", List.of(), Map.of(), ServerConfig::joinExisting, false),
+                new Case("defaults: one learner", List.of(), Map.of(), ServerConfig::maxLearners, 1),
+                new Case("joining an existing cluster", List.of("--initial-cluster-state", "existing"), Map.of(),
+                        ServerConfig::joinExisting, true),
+                new Case("env cluster state", List.of(), Map.of("ETCD_INITIAL_CLUSTER_STATE", "existing"),
+                        ServerConfig::joinExisting, true),
+                new Case("max learners", List.of("--max-learners", "3"), Map.of(), ServerConfig::maxLearners, 3),
+                new Case("heartbeat and election", List.of("--heartbeat-interval", "50", "--election-timeout", "500"),
+                        Map.of(), c -> List.of(c.heartbeat().toMillis(), c.electionTimeout().toMillis()), List.of(50L, 500L)),
+                new Case("env snapshot count", List.of(), Map.of("ETCD_SNAPSHOT_COUNT", "5000"),
+                        ServerConfig::snapshotCount, 5000L),
+                new Case("three-member cluster", List.of("--name", "b", "--initial-advertise-peer-urls", "http://h2:2380",
+                        "--initial-cluster", "a=http://h1:2380,b=http://h2:2380,c=http://h3:2380"), Map.of(),
+                        c -> c.initialCluster().keySet().stream().sorted().toList(), List.of("a", "b", "c")));
     }
 
     @ParameterizedTest
@@ -76,7 +92,11 @@ class TernCommandTest {
                         "no member named 'a'"),
                 new Bad("election too short", List.of("--heartbeat-interval", "100", "--election-timeout", "300"),
                         "at least as 5 times"),
-                new Bad("cluster state", List.of("--initial-cluster-state", "maybe"), "'new' or 'existing'"));
+                new Bad("cluster state", List.of("--initial-cluster-state", "maybe"), "'new' or 'existing'"),
+                new Bad("own peer URL differs in the cluster", List.of("--name", "a", "--initial-advertise-peer-urls",
+                        "http://h1:2380", "--initial-cluster", "a=http://h1:9999"), "they must match"),
+                new Bad("negative learners", List.of("--max-learners", "-1"), "must not be negative"),
+                new Bad("peer TLS not yet", List.of("--listen-peer-urls", "https://127.0.0.1:2380"), "TLS is not available yet"));
     }
 
     @ParameterizedTest

@@ -15,9 +15,10 @@ public interface ConsensusEngine extends AutoCloseable {
 
     /**
      * Appends {@code command} to the log, through the leader when this member is not it. The future
-     * completes with this member's own state machine result for the entry once the entry is committed
-     * and applied locally, so a read on this member that follows sees it. Concurrent proposals share
-     * log appends. When no leader is known the call waits for one for up to two election timeouts.
+     * completes with the state machine's result for the entry once it is committed and applied: here on
+     * the leader, or on the leader and carried back (see {@link StateMachine#encodeResult}), so a
+     * linearizable read that follows sees it on any member. Concurrent proposals share log appends.
+     * When no leader is known the call waits for one for up to two election timeouts.
      */
     CompletableFuture<Object> propose(byte[] command);
 
@@ -27,6 +28,17 @@ public interface ConsensusEngine extends AutoCloseable {
      * it, on any member. Fails on a member that cannot reach a quorum.
      */
     CompletableFuture<Void> readBarrier();
+
+    /**
+     * Completes once the local state machine has applied every entry whose proposal this member has
+     * answered (a follower answers with the leader's result before it applies the entry itself), so
+     * that a serializable read here sees this member's own acknowledged writes, as on etcd. Completes
+     * at once when nothing is pending; never fails: without a barrier in time the read goes ahead on
+     * local state.
+     */
+    default CompletableFuture<Void> acknowledgedBarrier() {
+        return CompletableFuture.completedFuture(null);
+    }
 
     /** The current term, cheaply: every response header carries it. */
     default long term() {
@@ -39,7 +51,10 @@ public interface ConsensusEngine extends AutoCloseable {
     /** Sends {@code request} to the leader's {@link PeerCalls}, or this member's own when it leads. */
     CompletableFuture<byte[]> callLeader(byte[] request);
 
-    /** Sends {@code request} to the {@link PeerCalls} of the member at {@code address}. */
+    /**
+     * Sends {@code request} to the {@link PeerCalls} of the member at {@code address}; works before
+     * {@link #start()} too (a member checks its peers before it joins them).
+     */
     CompletableFuture<byte[]> callMember(PeerAddress address, byte[] request);
 
     /** The current configuration. Leader only: elsewhere fails with {@link ConsensusException.Reason#NOT_LEADER}. */

@@ -2,6 +2,7 @@ package io.tern.spi.consensus;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * What the replicated log drives. Every method is called by the consensus engine on its single apply
@@ -21,6 +22,16 @@ public interface StateMachine {
      * means the state machine can no longer be trusted: the engine stops the member.
      */
     List<Object> apply(List<LogEntry> entries);
+
+    /**
+     * Encodes an {@link #apply} result for the member that proposed the entry through this one (the
+     * leader), so that member can answer its caller without waiting for its own apply. A result that is
+     * itself pending may complete the future later. Called on engine threads, not the apply thread.
+     */
+    CompletableFuture<byte[]> encodeResult(Object result);
+
+    /** Decodes what {@link #encodeResult} produced on another member. */
+    Object decodeResult(byte[] encoded);
 
     /** Writes a consistent copy of the state, as of {@link #appliedIndex()}, into {@code dir} (which does not exist yet). */
     void saveSnapshot(Path dir);
