@@ -31,9 +31,14 @@ class ClusterMembershipTest {
      * installing a snapshot (the log was truncated long before), is promoted once in sync, and then
      * counts towards quorum: after another member is removed and a third is killed, writes go on.
      */
-    @Test
-    void aLearnerJoinsFromASnapshotIsPromotedAndReplacesARemovedMember(@TempDir Path dir) throws Exception {
-        try (ClusterHarness cluster = ClusterHarness.start(dir, "rocksdb", 3, "--snapshot-count", "50")) {
+    static java.util.stream.Stream<String> engines() {
+        return TernHarness.ENGINES.stream();
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.MethodSource("engines")
+    void aLearnerJoinsFromASnapshotIsPromotedAndReplacesARemovedMember(String engine, @TempDir Path dir) throws Exception {
+        try (ClusterHarness cluster = ClusterHarness.start(dir, engine, 3, "--snapshot-count", "50")) {
             String leader = cluster.awaitLeader(Duration.ofSeconds(30));
             Client all = cluster.client();
             for (int i = 0; i < 300; i++) {

@@ -100,4 +100,39 @@ class ClusterTest {
             assertThat(ClusterHarness.etcdctl(cluster.endpoints("m1", "m2", "m3"), "put", "still", "fine").exit()).isZero();
         }
     }
+
+    /**
+     * Keep-alives and TTLs asked of a follower are answered by the leader's lessor (the only one that
+     * counts expiry): a lease kept alive only through a follower outlives its TTL, and once the
+     * keep-alives stop its key disappears from every member.
+     */
+    @org.junit.jupiter.api.Test
+    void leasesKeptAliveThroughAFollowerLiveAndThenExpireEverywhere(@TempDir Path dir) throws Exception {
+        try (ClusterHarness cluster = ClusterHarness.start(dir, "mvstore", 3)) {
+            String leader = cluster.awaitLeader(Duration.ofSeconds(30));
+            String follower = cluster.names().stream().filter(n -> !n.equals(leader)).findFirst().orElseThrow();
+            Client c = cluster.client(follower);
+            long id = c.getLeaseClient().grant(3).get(10, TimeUnit.SECONDS).getID();
+            c.getKVClient().put(bs("leased"), bs("x"), io.etcd.jetcd.options.PutOption.builder().withLeaseId(id).build())
+                    .get(10, TimeUnit.SECONDS);
+            long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (System.nanoTime() < until) {
+                assertThat(c.getLeaseClient().keepAliveOnce(id).get(10, TimeUnit.SECONDS).getTTL()).isEqualTo(3);
+                Thread.sleep(700);
+            }
+            var ttl = c.getLeaseClient().timeToLive(id, io.etcd.jetcd.options.LeaseOption.builder().withAttachedKeys().build())
+                    .get(10, TimeUnit.SECONDS);
+            assertThat(ttl.getTTL()).as("remaining TTL from the leader").isBetween(1L, 3L);
+            assertThat(ttl.getGrantedTTL()).isEqualTo(3);
+            assertThat(ttl.getKeys()).extracting(TernHarness::str).containsExactly("leased");
+            assertThat(c.getKVClient().get(bs("leased")).get(10, TimeUnit.SECONDS).getKvs()).as("kept alive past its TTL").hasSize(1);
+            for (String name : cluster.names()) {
+                Client m = cluster.client(name);
+                Eventually.within(Duration.ofSeconds(15), () -> assertThat(m.getKVClient().get(bs("leased"))
+                        .get(10, TimeUnit.SECONDS).getKvs()).as("expired on " + name).isEmpty());
+            }
+            assertThat(c.getLeaseClient().timeToLive(id, io.etcd.jetcd.options.LeaseOption.DEFAULT)
+                    .get(10, TimeUnit.SECONDS).getTTL()).isEqualTo(-1);
+        }
+    }
 }

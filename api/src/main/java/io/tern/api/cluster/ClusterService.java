@@ -74,9 +74,11 @@ public final class ClusterService {
     public CompletableFuture<MemberAddResponse> add(MemberAddRequest r) {
         checkUrls(r.getPeerURLsList());
         long id = MemberIds.addedMemberId(r.getPeerURLsList(), clusterToken, epochSeconds.getAsLong());
-        Member m = Member.newBuilder().setID(id).addAllPeerURLs(r.getPeerURLsList()).setIsLearner(r.getIsLearner()).build();
-        return proposer.propose(RaftRequest.newBuilder()
-                .setMemberAdd(MemberAdd.newBuilder().setMember(m).setMaxLearners(maxLearners)).build(), MemberAddResponse.class);
+        Member m = Member.newBuilder().setID(id).addAllPeerURLs(r.getPeerURLsList())
+                .setIsLearner(r.getIsLearner()).build();
+        RaftRequest add = RaftRequest.newBuilder()
+                .setMemberAdd(MemberAdd.newBuilder().setMember(m).setMaxLearners(maxLearners)).build();
+        return proposer.propose(add, MemberAddResponse.class);
     }
 
     public CompletableFuture<MemberRemoveResponse> remove(MemberRemoveRequest r) {
@@ -114,7 +116,8 @@ public final class ClusterService {
                         PeerRequest.newBuilder().setAppliedIndex(AppliedIndexRequest.getDefaultInstance()).build())
                 .handle((p, t) -> t == null && p.getAppliedIndex() >= (long) (committed * LEARNER_READY))
                 .thenCompose(ready -> ready
-                        ? proposer.propose(RaftRequest.newBuilder().setMemberPromote(r).build(), MemberPromoteResponse.class)
+                        ? proposer.propose(RaftRequest.newBuilder().setMemberPromote(r).build(),
+                                MemberPromoteResponse.class)
                         : CompletableFuture.failedFuture(EtcdError.LEARNER_NOT_READY.exception()));
     }
 
