@@ -38,9 +38,9 @@ final class PeerChannel implements AutoCloseable {
         server.registerProcessor(new Processor<>(PeerMessages.Call.class, m -> calls.answer(m.payload)));
     }
 
-    /** Sends a proposal to the leader; completes with its encoded applied result. */
-    CompletableFuture<byte[]> forward(PeerAddress leader, byte[] command) {
-        return send(leader, new PeerMessages.Forward(command));
+    /** Sends a {@link ForwardBatch} request to the leader; completes with its reply. */
+    CompletableFuture<byte[]> forward(PeerAddress leader, byte[] batch) {
+        return send(leader, new PeerMessages.Forward(batch));
     }
 
     CompletableFuture<byte[]> call(PeerAddress member, byte[] payload) {

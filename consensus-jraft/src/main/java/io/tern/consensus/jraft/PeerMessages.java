@@ -11,7 +11,7 @@ final class PeerMessages {
     private PeerMessages() {
     }
 
-    /** A follower asks the leader to append a command; the reply carries the encoded applied result. */
+    /** A follower asks the leader to append a batch of commands ({@link ForwardBatch}); so does the reply. */
     static final class Forward implements Serializable {
         private static final long serialVersionUID = 1L;
         byte[] entry;

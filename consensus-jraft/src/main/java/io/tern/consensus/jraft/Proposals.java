@@ -10,6 +10,8 @@ import io.tern.spi.consensus.PeerAddress;
 import io.tern.spi.consensus.StateMachine;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -17,8 +19,8 @@ import java.util.function.Supplier;
 
 /**
  * Gets proposals into the log from any member. On the leader a proposal is a jraft task whose closure
- * carries the applied result. A follower forwards the command to the leader, which answers once it has
- * applied the entry, with the result encoded by {@link StateMachine#encodeResult}: the follower answers
+ * carries the applied result. A follower forwards the command to the leader (batched with others, see
+ * {@link Forwarder}), which answers once it has applied the entry, with the result encoded by {@link StateMachine#encodeResult}: the follower answers
  * its caller with it at once. (Waiting for the follower's own apply instead would wait for jraft's next
  * append or heartbeat: unlike etcd's raft, jraft sends none when the commit index moves.)
  *
@@ -32,7 +34,7 @@ final class Proposals {
     private final Supplier<Node> node;
     private final StateMachine stateMachine;
     private final PeerAddress self;
-    private final PeerChannel channel;
+    private final Forwarder forwarder;
     private final ScheduledExecutorService timer;
     private final long leaderWaitNanos;
     /** The highest log index among the proposals this member answered with the leader's result. */
@@ -47,7 +49,7 @@ final class Proposals {
         this.node = node;
         this.stateMachine = stateMachine;
         this.self = self;
-        this.channel = channel;
+        this.forwarder = new Forwarder(channel);
         this.timer = timer;
         this.leaderWaitNanos = TimeUnit.MILLISECONDS.toNanos(leaderWaitMillis);
     }
@@ -63,11 +65,23 @@ final class Proposals {
         return acknowledged.get();
     }
 
-    /**
-     * The leader's side of a forwarded proposal: once applied here, the entry's index (8 bytes) followed
-     * by the encoded result; or the failure.
-     */
-    CompletableFuture<byte[]> appendForwarded(byte[] command) {
+    /** The leader's side of a batch of forwarded proposals (see {@link ForwardBatch}): one outcome each. */
+    CompletableFuture<byte[]> appendForwarded(byte[] batch) {
+        List<CompletableFuture<ForwardBatch.Outcome>> outcomes = new ArrayList<>();
+        for (byte[] command : ForwardBatch.commands(batch)) {
+            outcomes.add(appendOne(command).handle((o, t) -> o != null ? o : ForwardBatch.Outcome.failed(asFailure(t))));
+        }
+        return CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new))
+                .thenApply(v -> ForwardBatch.reply(outcomes.stream().map(CompletableFuture::join).toList()));
+    }
+
+    private static ConsensusException asFailure(Throwable t) {
+        Throwable c = t.getCause() != null && !(t instanceof ConsensusException) ? t.getCause() : t;
+        return c instanceof ConsensusException ce ? ce
+                : new ConsensusException(ConsensusException.Reason.TIMEOUT, String.valueOf(c.getMessage()));
+    }
+
+    private CompletableFuture<ForwardBatch.Outcome> appendOne(byte[] command) {
         CompletableFuture<Object> applied = new CompletableFuture<>();
         long[] at = new long[1];
         Node n = node.get();
@@ -84,8 +98,7 @@ final class Proposals {
                         : JRaftConsensusEngine.failure(status));
             }
         })));
-        return applied.thenCompose(stateMachine::encodeResult).thenApply(encoded ->
-                ByteBuffer.allocate(8 + encoded.length).putLong(at[0]).put(encoded).array());
+        return applied.thenCompose(stateMachine::encodeResult).thenApply(encoded -> ForwardBatch.Outcome.applied(at[0], encoded));
     }
 
     private void submit(byte[] command, CompletableFuture<Object> f, long deadline) {
@@ -111,23 +124,19 @@ final class Proposals {
             })));
             return;
         }
-        channel.forward(to, command).whenComplete((reply, t) -> {
-            if (t == null) {
+        forwarder.forward(to, command).whenComplete((outcome, t) -> {
+            Throwable failure = t != null ? t : outcome.failure();
+            if (failure == null) {
                 try {
-                    ByteBuffer b = ByteBuffer.wrap(reply);
-                    long index = b.getLong();
-                    byte[] encoded = new byte[b.remaining()];
-                    b.get(encoded);
-                    acknowledged.accumulateAndGet(index, Math::max);
-                    f.complete(stateMachine.decodeResult(encoded));
+                    acknowledged.accumulateAndGet(outcome.index(), Math::max);
+                    f.complete(stateMachine.decodeResult(outcome.result()));
                 } catch (RuntimeException e) {
                     f.completeExceptionally(e);
                 }
                 return;
             }
-            Throwable c = t.getCause() != null && !(t instanceof ConsensusException) ? t.getCause() : t;
-            if (c instanceof ConsensusException ce && (ce.reason() == ConsensusException.Reason.NOT_LEADER
-                    || ce.reason() == ConsensusException.Reason.UNREACHABLE)) {
+            ConsensusException c = asFailure(failure);
+            if (c.reason() == ConsensusException.Reason.NOT_LEADER || c.reason() == ConsensusException.Reason.UNREACHABLE) {
                 // Not appended: the leader refused it, or no connection could be made to send it.
                 retryOrFail(command, f, deadline);
             } else {
