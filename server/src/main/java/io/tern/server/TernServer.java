@@ -133,8 +133,6 @@ public final class TernServer implements AutoCloseable {
         dir.claim(storage.name());
 
         Bootstrap bootstrap = dir.bootstrap(Bootstrap.fromConfig(config));
-        URI selfPeer = URI.create(bootstrap.peerUrls().get(0));
-        PeerAddress self = new PeerAddress(selfPeer.getHost(), selfPeer.getPort());
         List<PeerAddress> voters = bootstrap.joining() ? List.of()
                 : bootstrap.members().stream().map(ClusterMembers::address).toList();
         ResponseHeaders headers = new ResponseHeaders(bootstrap.clusterId(), bootstrap.memberId());
@@ -143,6 +141,11 @@ public final class TernServer implements AutoCloseable {
         Lessor lessor = new Lessor(System::nanoTime);
         KvStateMachine sm = new KvStateMachine(storage, StorageConfig.of(dir.kv()),
                 new StorageContext(config.name()), headers, lessor, config.electionTimeout(), members);
+        // The member's raft identity is its first peer URL: as recorded in the member records (a
+        // MemberUpdate may have moved it), else as it first started.
+        URI selfPeer = URI.create(members.view().byId(headers.memberId()).filter(m -> m.getPeerURLsCount() > 0)
+                .map(m -> m.getPeerURLs(0)).orElse(bootstrap.peerUrls().get(0)));
+        PeerAddress self = new PeerAddress(selfPeer.getHost(), selfPeer.getPort());
         Duration requestTimeout = Duration.ofSeconds(5).plus(config.electionTimeout().multipliedBy(2));
         PeerCallHandler calls = new PeerCallHandler(headers, config.name());
         ConsensusEngine consensus = raft.create(new ConsensusConfig(config.name(), self,
