@@ -82,7 +82,25 @@ public final class ClusterService {
     }
 
     public CompletableFuture<MemberRemoveResponse> remove(MemberRemoveRequest r) {
+        checkEnoughStartedAfterRemoving(members.view().members(), r.getID());
         return proposer.propose(RaftRequest.newBuilder().setMemberRemove(r).build(), MemberRemoveResponse.class);
+    }
+
+    /**
+     * etcd's strict reconfiguration check: removing a voter must leave started voters (ones that have
+     * announced their name) for a quorum of the voters that remain. Learners and unknown ids pass (the
+     * latter are refused by the entry itself).
+     */
+    static void checkEnoughStartedAfterRemoving(List<Member> members, long id) {
+        boolean voter = members.stream().anyMatch(m -> m.getID() == id && !m.getIsLearner());
+        if (!voter) {
+            return;
+        }
+        List<Member> remaining = members.stream().filter(m -> m.getID() != id && !m.getIsLearner()).toList();
+        long started = remaining.stream().filter(m -> !m.getName().isEmpty()).count();
+        if (started < remaining.size() / 2 + 1) {
+            throw EtcdError.MEMBER_NOT_ENOUGH_STARTED.exception();
+        }
     }
 
     public CompletableFuture<MemberUpdateResponse> update(MemberUpdateRequest r) {

@@ -41,4 +41,38 @@ class ClusterServiceTest {
             assertThat(((EtcdException) t).error()).isEqualTo(EtcdError.MEMBER_BAD_URLS);
         }
     }
+
+    static io.tern.api.proto.etcdserverpb.Member m(long id, String name, boolean learner) {
+        return io.tern.api.proto.etcdserverpb.Member.newBuilder().setID(id).setName(name).setIsLearner(learner).build();
+    }
+
+    /** A removal and whether etcd's strict reconfiguration check lets it through. */
+    record Removal(String name, List<io.tern.api.proto.etcdserverpb.Member> members, long id, boolean allowed) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static Stream<Removal> removals() {
+        return Stream.of(
+                new Removal("one of three started voters", List.of(m(1, "a", false), m(2, "b", false), m(3, "c", false)), 3, true),
+                new Removal("a started voter when another never started",
+                        List.of(m(1, "a", false), m(2, "b", false), m(3, "", false)), 2, false),
+                new Removal("the unstarted voter", List.of(m(1, "a", false), m(2, "b", false), m(3, "", false)), 3, true),
+                new Removal("a learner", List.of(m(1, "a", false), m(2, "", true)), 2, true),
+                new Removal("an unknown id", List.of(m(1, "a", false)), 9, true),
+                new Removal("one of two started voters", List.of(m(1, "a", false), m(2, "b", false)), 2, true));
+    }
+
+    @ParameterizedTest
+    @MethodSource("removals")
+    void removingAVoterLeavesStartedVotersForAQuorum(Removal c) {
+        Throwable t = catchThrowable(() -> ClusterService.checkEnoughStartedAfterRemoving(c.members(), c.id()));
+        if (c.allowed()) {
+            assertThat(t).isNull();
+        } else {
+            assertThat(((EtcdException) t).error()).isEqualTo(EtcdError.MEMBER_NOT_ENOUGH_STARTED);
+        }
+    }
 }
