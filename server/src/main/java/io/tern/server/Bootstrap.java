@@ -29,8 +29,17 @@ import java.util.Properties;
 record Bootstrap(String self, List<String> peerUrls, boolean joining, long clusterId, long memberId,
                  List<Member> members) {
 
+    /**
+     * The bootstrap a first start records. As on etcd, the member's own entry in {@code --initial-cluster}
+     * must name its {@code --initial-advertise-peer-urls}; later starts ignore both flags.
+     */
     static Bootstrap fromConfig(ServerConfig config) {
         List<String> selfUrls = config.initialAdvertisePeerUrls().stream().map(Bootstrap::urlString).toList();
+        List<String> listed = config.initialCluster().get(config.name()).stream().map(Bootstrap::urlString).toList();
+        if (!new java.util.HashSet<>(listed).equals(new java.util.HashSet<>(selfUrls))) {
+            throw new IllegalArgumentException("--initial-cluster has " + config.name() + "=" + listed
+                    + " but --initial-advertise-peer-urls is " + selfUrls + "; they must match");
+        }
         if (config.joinExisting()) {
             return new Bootstrap(config.name(), selfUrls, true, 0, 0, List.of());
         }

@@ -33,7 +33,7 @@ record DataDir(Path root) {
      * The cluster as this member first joined it. Like etcd, the {@code --initial-*} flags count only on
      * the first start; later starts use what was recorded then, so ids and the raft peer address stay put.
      */
-    Bootstrap bootstrap(Bootstrap fromFlags) {
+    Bootstrap bootstrap(java.util.function.Supplier<Bootstrap> fromFlags) {
         Path file = clusterFile();
         try {
             if (Files.exists(file)) {
@@ -43,8 +43,9 @@ record DataDir(Path root) {
                 }
                 return Bootstrap.fromProperties(p);
             }
-            record(fromFlags);
-            return fromFlags;
+            Bootstrap first = fromFlags.get();
+            record(first);
+            return first;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read or write " + file, e);
         }

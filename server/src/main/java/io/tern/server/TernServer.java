@@ -132,7 +132,7 @@ public final class TernServer implements AutoCloseable {
         DataDir dir = new DataDir(config.dataDir());
         dir.claim(storage.name());
 
-        Bootstrap bootstrap = dir.bootstrap(Bootstrap.fromConfig(config));
+        Bootstrap bootstrap = dir.bootstrap(() -> Bootstrap.fromConfig(config));
         List<PeerAddress> voters = bootstrap.joining() ? List.of()
                 : bootstrap.members().stream().map(ClusterMembers::address).toList();
         ResponseHeaders headers = new ResponseHeaders(bootstrap.clusterId(), bootstrap.memberId());

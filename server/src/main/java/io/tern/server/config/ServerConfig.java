@@ -82,10 +82,6 @@ public record ServerConfig(
             throw new IllegalArgumentException("--initial-cluster has no member named '" + name
                     + "' (--name); it has " + initialCluster.keySet());
         }
-        if (!new java.util.HashSet<>(initialCluster.get(name)).equals(new java.util.HashSet<>(initialAdvertisePeerUrls))) {
-            throw new IllegalArgumentException("--initial-cluster has " + name + "=" + initialCluster.get(name)
-                    + " but --initial-advertise-peer-urls is " + initialAdvertisePeerUrls + "; they must match");
-        }
         if (electionTimeout.compareTo(heartbeat.multipliedBy(5)) < 0) {
             throw new IllegalArgumentException("--election-timeout[" + electionTimeout.toMillis()
                     + "ms] should be at least as 5 times as --heartbeat-interval[" + heartbeat.toMillis() + "ms]");
