@@ -154,7 +154,7 @@ public final class TernServer implements AutoCloseable {
         WatchHub watches = new WatchHub(sm::store, headers, consensus::term,
                 WatchConfig.defaults(config.maxRequestBytes()).withProgressInterval(config.watchProgressInterval()));
         sm.listen(watches);
-        Proposer proposer = new Proposer(consensus, config.maxRequestBytes(), headers::memberId);
+        Proposer proposer = new Proposer(consensus, config.maxRequestBytes());
         PeerClient peers = new PeerClient(consensus);
         LeaseService leases = new LeaseService(proposer, lessor, sm::store, headers,
                 new IdGenerator(headers::memberId, System.currentTimeMillis()),

@@ -281,9 +281,10 @@ public final class KvStateMachine implements StateMachine {
         return AppliedResults.encode(result);
     }
 
+    /** A result the leader built, with this member's id in its header (etcd: the answering member's). */
     @Override
     public Object decodeResult(byte[] encoded) {
-        return AppliedResults.decode(encoded);
+        return AppliedResults.withMemberId(AppliedResults.decode(encoded), headers.memberId());
     }
 
     @Override

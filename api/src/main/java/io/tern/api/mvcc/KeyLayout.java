@@ -121,10 +121,7 @@ final class KeyLayout {
     }
 
     static byte[] leaseKey(long id) {
-        byte[] out = new byte[1 + REV_BYTES];
-        out[0] = LEASES;
-        putLong(out, 1, id);
-        return out;
+        return idKey(LEASES, id);
     }
 
     static long leaseId(byte[] leaseKey) {
@@ -132,10 +129,7 @@ final class KeyLayout {
     }
 
     static byte[] memberKey(long id) {
-        byte[] out = new byte[1 + REV_BYTES];
-        out[0] = MEMBERS;
-        putLong(out, 1, id);
-        return out;
+        return idKey(MEMBERS, id);
     }
 
     static long memberId(byte[] memberKey) {
@@ -144,8 +138,13 @@ final class KeyLayout {
 
     /** The prefix of every attachment of lease {@code id}; the user key follows it unescaped. */
     static byte[] attachedPrefix(long id) {
+        return idKey(ATTACHED, id);
+    }
+
+    /** {@code kind} then {@code id}, 8 bytes big-endian. */
+    private static byte[] idKey(byte kind, long id) {
         byte[] out = new byte[1 + REV_BYTES];
-        out[0] = ATTACHED;
+        out[0] = kind;
         putLong(out, 1, id);
         return out;
     }

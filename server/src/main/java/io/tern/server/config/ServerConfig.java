@@ -60,21 +60,11 @@ public record ServerConfig(
         if (listenClientUrls.isEmpty()) {
             throw new IllegalArgumentException("--listen-client-urls must name at least one URL");
         }
-        for (URI u : listenClientUrls) {
-            if (!"http".equals(u.getScheme()) || u.getHost() == null || u.getPort() < 0) {
-                throw new IllegalArgumentException("--listen-client-urls: expected http://host:port, got " + u
-                        + (("https".equals(u.getScheme())) ? " (TLS is not available yet)" : ""));
-            }
-        }
+        checkHttp("--listen-client-urls", listenClientUrls);
         if (listenPeerUrls.isEmpty() || initialAdvertisePeerUrls.isEmpty()) {
             throw new IllegalArgumentException("--listen-peer-urls and --initial-advertise-peer-urls must name a URL each");
         }
-        for (URI u : listenPeerUrls) {
-            if (!"http".equals(u.getScheme()) || u.getHost() == null || u.getPort() < 0) {
-                throw new IllegalArgumentException("--listen-peer-urls: expected http://host:port, got " + u
-                        + (("https".equals(u.getScheme())) ? " (TLS is not available yet)" : ""));
-            }
-        }
+        checkHttp("--listen-peer-urls", listenPeerUrls);
         if (maxLearners < 0) {
             throw new IllegalArgumentException("--max-learners must not be negative");
         }
@@ -92,6 +82,15 @@ public record ServerConfig(
         }
         if (maxRequestBytes <= 0 || maxTxnOps <= 0) {
             throw new IllegalArgumentException("--max-request-bytes and --max-txn-ops must be positive");
+        }
+    }
+
+    private static void checkHttp(String flag, List<URI> urls) {
+        for (URI u : urls) {
+            if (!"http".equals(u.getScheme()) || u.getHost() == null || u.getPort() < 0) {
+                throw new IllegalArgumentException(flag + ": expected http://host:port, got " + u
+                        + (("https".equals(u.getScheme())) ? " (TLS is not available yet)" : ""));
+            }
         }
     }
 

@@ -11,8 +11,4 @@ public record Membership(Set<PeerAddress> voters, Set<PeerAddress> learners) {
         voters = Set.copyOf(voters);
         learners = Set.copyOf(learners);
     }
-
-    public boolean contains(PeerAddress a) {
-        return voters.contains(a) || learners.contains(a);
-    }
 }
