@@ -45,6 +45,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class JRaftConsensusEngine implements ConsensusEngine {
     private static final System.Logger LOG = System.getLogger(JRaftConsensusEngine.class.getName());
     static final String GROUP = "tern";
+    private static final long DEADLINE_SWEEP_MILLIS = 20;
 
     private final ConsensusConfig config;
     private final StateMachine stateMachine;
@@ -52,6 +53,8 @@ final class JRaftConsensusEngine implements ConsensusEngine {
     private final FsmAdapter fsm;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ScheduledExecutorService timer;
+    /** Bounds proposals and read barriers by the request timeout. */
+    private final Deadlines deadlines;
     private final PeerChannel channel;
     private final Proposals proposals;
     private volatile Node node;
@@ -67,6 +70,9 @@ final class JRaftConsensusEngine implements ConsensusEngine {
             t.setDaemon(true);
             return t;
         });
+        this.deadlines = new Deadlines(config.requestTimeout().toMillis(),
+                () -> new ConsensusException(ConsensusException.Reason.TIMEOUT, "not committed in time"), timer,
+                DEADLINE_SWEEP_MILLIS);
         this.channel = new PeerChannel((int) config.requestTimeout().toMillis());
         this.proposals = new Proposals(() -> node, stateMachine, config.self(), channel, timer,
                 2 * config.electionTimeout().toMillis());
@@ -95,7 +101,13 @@ final class JRaftConsensusEngine implements ConsensusEngine {
         int electionMs = (int) config.electionTimeout().toMillis();
         opts.setElectionTimeoutMs(electionMs);
         opts.setSnapshotIntervalSecs(0); // snapshots are taken by entry count (--snapshot-count), not by time
-        opts.setSharedElectionTimer(false);
+        // jraft's own per-node timers are 1 ms hashed wheels: four threads waking a thousand times a
+        // second each, idle or not. The shared ones are scheduled executors that sleep until due.
+        opts.setSharedElectionTimer(true);
+        opts.setSharedVoteTimer(true);
+        opts.setSharedStepDownTimer(true);
+        opts.setSharedSnapshotTimer(true);
+        opts.setSharedTimerPool(true);
         RaftOptions raft = opts.getRaftOptions();
         // jraft derives the heartbeat as election timeout / factor; the config guarantees a factor >= 5.
         raft.setElectionHeartbeatFactor((int) Math.max(1, electionMs / Math.max(1, config.heartbeat().toMillis())));
@@ -125,8 +137,7 @@ final class JRaftConsensusEngine implements ConsensusEngine {
         if (node == null || closed.get()) {
             return stopped();
         }
-        return proposals.propose(command).orTimeout(config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                .exceptionallyCompose(JRaftConsensusEngine::timeout);
+        return deadlines.bind(proposals.propose(command));
     }
 
     @Override
@@ -143,7 +154,9 @@ final class JRaftConsensusEngine implements ConsensusEngine {
             return CompletableFuture.completedFuture(null);
         }
         CompletableFuture<Void> f = new CompletableFuture<>();
-        n.readIndex(null, new ReadIndexClosure() {
+        // No jraft-side timeout (-1): it would arm a 1 ms wheel timer per read; the deadline below bounds
+        // the wait.
+        n.readIndex(null, new ReadIndexClosure(-1) {
             @Override
             public void run(Status status, long index, byte[] reqCtx) {
                 if (status.isOk()) {
@@ -153,8 +166,7 @@ final class JRaftConsensusEngine implements ConsensusEngine {
                 }
             }
         });
-        return f.orTimeout(config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                .exceptionallyCompose(JRaftConsensusEngine::timeout);
+        return deadlines.bind(f);
     }
 
     @Override
@@ -180,14 +192,6 @@ final class JRaftConsensusEngine implements ConsensusEngine {
 
     private static <T> CompletableFuture<T> stopped() {
         return CompletableFuture.failedFuture(new ConsensusException(ConsensusException.Reason.STOPPED, "not running"));
-    }
-
-    private static <T> CompletableFuture<T> timeout(Throwable t) {
-        if (t instanceof java.util.concurrent.TimeoutException) {
-            return CompletableFuture.failedFuture(
-                    new ConsensusException(ConsensusException.Reason.TIMEOUT, "not committed in time"));
-        }
-        return CompletableFuture.failedFuture(t);
     }
 
     /** Maps a jraft failure to the reason etcd clients understand. */
@@ -307,6 +311,7 @@ final class JRaftConsensusEngine implements ConsensusEngine {
                 NodeManager.getInstance().removeAddress(endpoint);
             }
             channel.close();
+            deadlines.close();
             timer.shutdownNow();
         }
     }

@@ -13,6 +13,7 @@ import io.tern.spi.consensus.PeerCalls;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 
 /**
@@ -34,8 +35,12 @@ final class PeerChannel implements AutoCloseable {
 
     /** Serves both message kinds on {@code server}; register before the server starts. */
     static void serve(RpcServer server, Function<byte[], CompletableFuture<byte[]>> forwarded, PeerCalls calls) {
-        server.registerProcessor(new Processor<>(PeerMessages.Forward.class, m -> forwarded.apply(m.entry)));
-        server.registerProcessor(new Processor<>(PeerMessages.Call.class, m -> calls.answer(m.payload)));
+        // A forwarded batch only hands its entries to jraft's apply queue, which never blocks (jraft's
+        // non-blocking apply mode fails a task when the queue is full): it is handled on the connection's
+        // I/O thread, saving a hand-off to bolt's executor per batch. Calls reach the upper layer, which
+        // may take its time: they keep bolt's executor.
+        server.registerProcessor(new Processor<>(PeerMessages.Forward.class, m -> forwarded.apply(m.entry), Runnable::run));
+        server.registerProcessor(new Processor<>(PeerMessages.Call.class, m -> calls.answer(m.payload), null));
     }
 
     /** Sends a {@link ForwardBatch} request to the leader; completes with its reply. */
@@ -96,7 +101,8 @@ final class PeerChannel implements AutoCloseable {
         client.shutdown();
     }
 
-    private record Processor<T>(Class<T> type, Function<T, CompletableFuture<byte[]>> handler)
+    /** @param executor where bolt runs the handler; null for bolt's default executor */
+    private record Processor<T>(Class<T> type, Function<T, CompletableFuture<byte[]>> handler, Executor executor)
             implements RpcProcessor<T> {
         @Override
         public void handleRequest(RpcContext ctx, T request) {

@@ -7,8 +7,15 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.helidon.common.buffers.BufferData;
+import io.helidon.common.buffers.DataReader;
+import io.helidon.common.buffers.DataWriter;
+import io.helidon.common.socket.HelidonSocket;
+import io.helidon.common.socket.PeerInfo;
 import io.helidon.common.concurrency.limits.Limit;
 import io.helidon.webserver.ConnectionContext;
+import io.helidon.webserver.ListenerContext;
+import io.helidon.webserver.ProxyProtocolData;
+import io.helidon.webserver.Router;
 import io.helidon.webserver.ProtocolConfigs;
 import io.helidon.webserver.grpc.GrpcConfig;
 import io.helidon.webserver.grpc.GrpcConnectionContext;
@@ -21,21 +28,26 @@ import io.helidon.webserver.spi.ServerConnectionSelectorProvider;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 
 /**
  * Tells long-lived calls when their HTTP/2 connection is gone. Helidon notifies a gRPC call of a stream
  * reset but not of a connection that drops (client killed, network cut): a watch or keep-alive stream
  * would then live on with nothing to deliver to. The tracker wraps Helidon's HTTP/2 connection handling
- * and runs the registered actions of a connection when its handling loop ends, however it ends.
+ * and runs the registered actions of a connection when its handling loop ends, however it ends. The same
+ * wrapping sends the connection's frames through a {@link CoalescingWriter}.
  */
 public final class ConnectionTracker {
     /** Marks a connection that has ended, so that a call starting on it just then is told at once. */
     private static final Set<Runnable> CLOSED = Set.of();
     /** How many ended connections are remembered (a call starts on its connection within moments of it). */
     private static final int CLOSED_REMEMBERED = 4096;
+    /** How long a closing connection waits for its queued frames (a GOAWAY, say) to be written. */
+    private static final long DRAIN_MILLIS = 1000;
     private final Map<String, Set<Runnable>> actions = new ConcurrentHashMap<>();
     private final java.util.Queue<String> recentlyClosed = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
@@ -147,7 +159,8 @@ public final class ConnectionTracker {
 
         @Override
         public ServerConnection connection(ConnectionContext ctx) {
-            ServerConnection c = delegate.connection(ctx);
+            CoalescingWriter writer = new CoalescingWriter(ctx.dataWriter(), ctx.executor());
+            ServerConnection c = delegate.connection(new CoalescingContext(ctx, writer));
             String key = ctx.socketId() + " " + ctx.childSocketId();
             actions.put(key, ConcurrentHashMap.newKeySet());
             return new ServerConnection() {
@@ -156,6 +169,7 @@ public final class ConnectionTracker {
                     try {
                         c.handle(limit);
                     } finally {
+                        writer.drain(DRAIN_MILLIS);
                         closed(key);
                     }
                 }
@@ -170,6 +184,69 @@ public final class ConnectionTracker {
                     c.close(interrupt);
                 }
             };
+        }
+    }
+
+    /** Helidon's connection context with the connection's frames going through a {@link CoalescingWriter}. */
+    private record CoalescingContext(ConnectionContext ctx, CoalescingWriter writer) implements ConnectionContext {
+        @Override
+        public ListenerContext listenerContext() {
+            return ctx.listenerContext();
+        }
+
+        @Override
+        public ExecutorService executor() {
+            return ctx.executor();
+        }
+
+        @Override
+        public DataWriter dataWriter() {
+            return writer;
+        }
+
+        @Override
+        public DataReader dataReader() {
+            return ctx.dataReader();
+        }
+
+        @Override
+        public Router router() {
+            return ctx.router();
+        }
+
+        @Override
+        public Optional<ProxyProtocolData> proxyProtocolData() {
+            return ctx.proxyProtocolData();
+        }
+
+        @Override
+        public HelidonSocket serverSocket() {
+            return ctx.serverSocket();
+        }
+
+        @Override
+        public PeerInfo remotePeer() {
+            return ctx.remotePeer();
+        }
+
+        @Override
+        public PeerInfo localPeer() {
+            return ctx.localPeer();
+        }
+
+        @Override
+        public boolean isSecure() {
+            return ctx.isSecure();
+        }
+
+        @Override
+        public String socketId() {
+            return ctx.socketId();
+        }
+
+        @Override
+        public String childSocketId() {
+            return ctx.childSocketId();
         }
     }
 }
