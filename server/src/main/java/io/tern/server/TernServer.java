@@ -63,6 +63,7 @@ import io.tern.spi.storage.StorageProvider;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One running member: storage engine, state machine, consensus and the web server on every client URL.
@@ -145,12 +146,38 @@ public final class TernServer implements AutoCloseable {
         // MemberUpdate may have moved it), else as it first started.
         URI selfPeer = URI.create(members.view().byId(headers.memberId()).filter(m -> m.getPeerURLsCount() > 0)
                 .map(m -> m.getPeerURLs(0)).orElse(bootstrap.peerUrls().get(0)));
-        PeerAddress self = new PeerAddress(selfPeer.getHost(), selfPeer.getPort());
+        PeerAddress recordedSelf = new PeerAddress(selfPeer.getHost(), selfPeer.getPort());
         Duration requestTimeout = Duration.ofSeconds(5).plus(config.electionTimeout().multipliedBy(2));
-        PeerCallHandler calls = new PeerCallHandler(headers, config.name());
-        ConsensusEngine consensus = raft.create(new ConsensusConfig(config.name(), self,
-                new PeerAddress(listenPeer.getHost(), listenPeer.getPort()), dir.raft(), voters,
+        PeerCallHandler calls = new PeerCallHandler(headers, config.name(), members);
+        // Initial voters matter only to a group's very first start; a member that moved since (MemberUpdate)
+        // names itself among them at its current address.
+        URI firstPeer = URI.create(bootstrap.peerUrls().get(0));
+        PeerAddress firstSelf = new PeerAddress(firstPeer.getHost(), firstPeer.getPort());
+        java.util.function.Function<PeerAddress, ConsensusEngine> engine = self -> raft.create(new ConsensusConfig(
+                config.name(), self, new PeerAddress(listenPeer.getHost(), listenPeer.getPort()), dir.raft(),
+                voters.stream().map(v -> v.equals(firstSelf) ? self : v).toList(),
                 config.heartbeat(), config.electionTimeout(), config.snapshotCount(), requestTimeout), sm, calls);
+        ConsensusEngine consensus = engine.apply(recordedSelf);
+        if (!bootstrap.joining()) {
+            try {
+                // Peers may know this member at another address than its own records say: it was moved
+                // (MemberUpdate) while down. jraft knows members by address, so it must start as that one.
+                Optional<PeerAddress> moved = checkPeers(consensus, bootstrap, members.view(), recordedSelf, headers);
+                if (moved.isPresent()) {
+                    LOG.log(System.Logger.Level.INFO, "member {0} was moved from {1} to {2} while it was down; "
+                            + "joining there", config.name(), recordedSelf, moved.get());
+                    consensus.close();
+                    consensus = engine.apply(moved.get());
+                }
+            } catch (RuntimeException e) {
+                try {
+                    consensus.close();
+                } finally {
+                    sm.close();
+                }
+                throw e;
+            }
+        }
         WatchHub watches = new WatchHub(sm::store, headers, consensus::term,
                 WatchConfig.defaults(config.maxRequestBytes()).withProgressInterval(config.watchProgressInterval()));
         sm.listen(watches);
@@ -176,9 +203,6 @@ public final class TernServer implements AutoCloseable {
         identity.accept(members.view());
         TernServer server = new TernServer(config, sm, consensus, services, selfStop);
         try {
-            if (!bootstrap.joining()) {
-                checkPeers(consensus, bootstrap, self, headers.clusterId());
-            }
             consensus.start();
             services.reconciler().start();
             services.expiry().start();
@@ -209,17 +233,30 @@ public final class TernServer implements AutoCloseable {
     }
 
     /**
-     * Asks the other initial members that already run who they are, and refuses to start when one of
-     * them belongs to another cluster: their --initial-cluster or --initial-cluster-token differ from
-     * this member's (etcd's "cluster ID mismatch"). Members not running yet are skipped; they ask in turn.
+     * Asks the other members that already run who they are (the initial members and those in this
+     * member's records), and refuses to start when one of them belongs to another cluster: their
+     * --initial-cluster or --initial-cluster-token differ from this member's (etcd's "cluster ID
+     * mismatch"). Members not running yet are skipped; they ask in turn. Returns the peer address the
+     * first member of this cluster that answers has on record for this one, when that differs from
+     * {@code self}.
      */
-    private static void checkPeers(ConsensusEngine consensus, Bootstrap bootstrap, PeerAddress self, long clusterId) {
-        byte[] ask = PeerRequest.newBuilder().setIdentity(IdentityRequest.getDefaultInstance()).build().toByteArray();
+    private static Optional<PeerAddress> checkPeers(ConsensusEngine consensus, Bootstrap bootstrap,
+                                                    ClusterMembers.View recorded, PeerAddress self,
+                                                    ResponseHeaders headers) {
+        byte[] ask = PeerRequest.newBuilder().setIdentity(IdentityRequest.newBuilder()
+                .setMemberId(headers.memberId())).build().toByteArray();
+        java.util.Set<PeerAddress> others = new java.util.LinkedHashSet<>();
         for (Member m : bootstrap.members()) {
-            PeerAddress a = ClusterMembers.address(m);
-            if (a.equals(self)) {
-                continue;
+            others.add(ClusterMembers.address(m));
+        }
+        for (Member m : recorded.members()) {
+            if (m.getID() != headers.memberId() && m.getPeerURLsCount() > 0) {
+                others.add(ClusterMembers.address(m));
             }
+        }
+        others.remove(self);
+        Optional<PeerAddress> current = Optional.empty();
+        for (PeerAddress a : others) {
             Identity peer;
             try {
                 peer = PeerResponse.parseFrom(consensus.callMember(a, ask).get(PEER_CHECK_TIMEOUT.toMillis(),
@@ -227,13 +264,18 @@ public final class TernServer implements AutoCloseable {
             } catch (Exception notRunningYet) {
                 continue;
             }
-            if (peer.getClusterId() != 0 && peer.getClusterId() != clusterId) {
+            if (peer.getClusterId() != 0 && peer.getClusterId() != headers.clusterId()) {
                 throw new IllegalStateException("cluster ID mismatch: with its --initial-cluster and "
-                        + "--initial-cluster-token this member forms cluster " + Long.toHexString(clusterId)
+                        + "--initial-cluster-token this member forms cluster " + Long.toHexString(headers.clusterId())
                         + ", but member '" + peer.getName() + "' at " + a + " runs cluster "
                         + Long.toHexString(peer.getClusterId()) + "; start every member with the same flags");
             }
+            if (current.isEmpty() && peer.getAskerPeerUrlsCount() > 0) {
+                URI u = URI.create(peer.getAskerPeerUrls(0));
+                current = Optional.of(new PeerAddress(u.getHost(), u.getPort()));
+            }
         }
+        return current.filter(a -> !a.equals(self));
     }
 
     /**

@@ -117,6 +117,17 @@ final class ClusterHarness implements AutoCloseable {
         return root.resolve(name + ".log");
     }
 
+    /**
+     * Gives a stopped member a new peer port (what MemberUpdate is for); {@link #restart} then starts it
+     * listening and advertising there. Returns the member as now defined.
+     */
+    Node movePeer(String name) {
+        Node old = nodes.get(name);
+        Node moved = new Node(name, old.clientPort(), TernHarness.freePort(), old.dir());
+        nodes.put(name, moved);
+        return moved;
+    }
+
     /** Restarts a stopped or killed member on its data directory with the flags it first had. */
     void restart(String name) throws IOException {
         launch(nodes.get(name), "new", clusterFlag.get(name));

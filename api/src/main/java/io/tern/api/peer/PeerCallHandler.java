@@ -1,6 +1,7 @@
 package io.tern.api.peer;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.tern.api.cluster.ClusterMembers;
 import io.tern.api.cluster.ClusterService;
 import io.tern.api.error.EtcdException;
 import io.tern.api.lease.LeaseService;
@@ -23,14 +24,16 @@ import java.util.function.LongSupplier;
 public final class PeerCallHandler implements PeerCalls {
     private final ResponseHeaders headers;
     private final String name;
+    private final ClusterMembers members;
     private volatile LeaseService leases;
     private volatile ClusterService cluster;
     private volatile LongSupplier appliedIndex;
 
-    /** @param headers this member's ids; @param name this member's name */
-    public PeerCallHandler(ResponseHeaders headers, String name) {
+    /** @param headers this member's ids; @param name this member's name; @param members its member records */
+    public PeerCallHandler(ResponseHeaders headers, String name, ClusterMembers members) {
         this.headers = headers;
         this.name = name;
+        this.members = members;
     }
 
     public void bind(LeaseService leases, ClusterService cluster, LongSupplier appliedIndex) {
@@ -60,8 +63,7 @@ public final class PeerCallHandler implements PeerCalls {
                 case MEMBER_PROMOTE -> cluster.promoteAsLeader(request.getMemberPromote())
                         .thenApply(r -> PeerResponse.newBuilder().setMemberPromote(r).build());
                 case IDENTITY -> CompletableFuture.completedFuture(PeerResponse.newBuilder()
-                        .setIdentity(Identity.newBuilder().setClusterId(headers.clusterId())
-                                .setMemberId(headers.memberId()).setName(name)).build());
+                        .setIdentity(identity(request.getIdentity().getMemberId())).build());
                 case APPLIED_INDEX -> CompletableFuture.completedFuture(PeerResponse.newBuilder()
                         .setAppliedIndex(appliedIndex.getAsLong()).build());
                 case REQUEST_NOT_SET -> CompletableFuture.failedFuture(new IllegalArgumentException("empty peer request"));
@@ -79,5 +81,14 @@ public final class PeerCallHandler implements PeerCalls {
             }
             throw c instanceof RuntimeException re ? re : new CompletionException(c);
         });
+    }
+
+    private Identity identity(long asker) {
+        Identity.Builder b = Identity.newBuilder().setClusterId(headers.clusterId()).setMemberId(headers.memberId())
+                .setName(name);
+        if (asker != 0) {
+            members.view().byId(asker).ifPresent(m -> b.addAllAskerPeerUrls(m.getPeerURLsList()));
+        }
+        return b.build();
     }
 }
