@@ -141,6 +141,34 @@ class ClusterMembershipTest {
         }
     }
 
+    /**
+     * etcd's strict reconfiguration check: with one follower down, removing the other follower would
+     * leave the leader without a quorum it can reach, so it is refused (asked through a follower too);
+     * removing the member that is down is fine.
+     */
+    @Test
+    void aRemovalThatWouldLeaveNoActiveQuorumIsRefused(@TempDir Path dir) throws Exception {
+        try (ClusterHarness cluster = ClusterHarness.start(dir, "mvstore", 3)) {
+            String leader = cluster.awaitLeader(Duration.ofSeconds(30));
+            List<String> followers = cluster.names().stream().filter(n -> !n.equals(leader)).toList();
+            String down = followers.get(0);
+            String up = followers.get(1);
+            Client viaLeader = cluster.client(leader);
+            long downId = member(viaLeader, down).getId();
+            long upId = member(viaLeader, up).getId();
+            cluster.kill(down);
+            Thread.sleep(2_000); // past the leader's lease on the killed member
+
+            for (Client via : List.of(viaLeader, cluster.client(up))) {
+                Throwable refused = catchThrowable(() -> via.getClusterClient().removeMember(upId).get(10, TimeUnit.SECONDS));
+                assertThat(refused).hasMessageContaining("etcdserver: unhealthy cluster");
+            }
+            viaLeader.getClusterClient().removeMember(downId).get(10, TimeUnit.SECONDS);
+            assertThat(viaLeader.getClusterClient().listMember().get(10, TimeUnit.SECONDS).getMembers())
+                    .extracting(Member::getName).containsExactlyInAnyOrder(leader, up);
+        }
+    }
+
     /** MoveLeader on the leader hands leadership to the named voter; on a follower it is refused as on etcd. */
     @Test
     void leadershipMovesOnRequest(@TempDir Path dir) throws Exception {

@@ -20,10 +20,12 @@ import io.tern.api.proto.peer.PeerRequest;
 import io.tern.api.proto.raft.MemberAdd;
 import io.tern.api.proto.raft.RaftRequest;
 import io.tern.spi.consensus.ConsensusEngine;
+import io.tern.spi.consensus.PeerAddress;
 
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -81,9 +83,40 @@ public final class ClusterService {
         return proposer.propose(add, MemberAddResponse.class);
     }
 
+    /** Removes a member, through the leader when this member is not it (only the leader knows who is active). */
     public CompletableFuture<MemberRemoveResponse> remove(MemberRemoveRequest r) {
         checkEnoughStartedAfterRemoving(members.view().members(), r.getID());
+        if (consensus().status().isLeader()) {
+            return removeAsLeader(r);
+        }
+        return peers.leader(PeerRequest.newBuilder().setMemberRemove(r).build())
+                .thenApply(p -> p.getMemberRemove().toBuilder().setHeader(header()).build());
+    }
+
+    /** etcd's strict reconfiguration checks, on the leader, then the removal. */
+    public CompletableFuture<MemberRemoveResponse> removeAsLeader(MemberRemoveRequest r) {
+        List<Member> now = members.view().members();
+        checkEnoughStartedAfterRemoving(now, r.getID());
+        checkActiveAfterRemoving(now, r.getID(), consensus().activeVoters());
         return proposer.propose(RaftRequest.newBuilder().setMemberRemove(r).build(), MemberRemoveResponse.class);
+    }
+
+    /**
+     * The other half of etcd's strict reconfiguration check: the voters that remain after removing a voter
+     * must hold a quorum of members the leader currently hears from, else the cluster could be left unable
+     * to commit ("etcdserver: unhealthy cluster"). Learners and unknown ids pass.
+     */
+    static void checkActiveAfterRemoving(List<Member> members, long id, Set<PeerAddress> active) {
+        boolean voter = members.stream().anyMatch(m -> m.getID() == id && !m.getIsLearner());
+        if (!voter) {
+            return;
+        }
+        List<Member> remaining = members.stream().filter(m -> m.getID() != id && !m.getIsLearner()).toList();
+        long reachable = remaining.stream().filter(m -> m.getPeerURLsCount() > 0
+                && active.contains(ClusterMembers.address(m))).count();
+        if (reachable < remaining.size() / 2 + 1) {
+            throw EtcdError.UNHEALTHY.exception();
+        }
     }
 
     /**

@@ -132,14 +132,12 @@ public final class KvStore implements AutoCloseable {
         checkNotCompacted(from);
     }
 
-    /** Writes a consistent, durable copy of the store, as of the last commit, to {@code dir}. */
+    /**
+     * Writes a consistent, durable copy of the store to {@code dir}. Writes go on meanwhile (the engine's
+     * contract): the copy holds every commit made before the call, and may hold later ones, never in part.
+     */
     public void checkpoint(java.nio.file.Path dir) {
-        writeLock.lock();
-        try {
-            engine.checkpoint(dir);
-        } finally {
-            writeLock.unlock();
-        }
+        engine.checkpoint(dir);
     }
 
     /** Starts the next write transaction; the apply thread's alone. */

@@ -62,6 +62,8 @@ public final class PeerCallHandler implements PeerCalls {
                         .setLeaseTimeToLive(leases.timeToLiveAsLeader(request.getLeaseTimeToLive())).build());
                 case MEMBER_PROMOTE -> cluster.promoteAsLeader(request.getMemberPromote())
                         .thenApply(r -> PeerResponse.newBuilder().setMemberPromote(r).build());
+                case MEMBER_REMOVE -> cluster.removeAsLeader(request.getMemberRemove())
+                        .thenApply(r -> PeerResponse.newBuilder().setMemberRemove(r).build());
                 case IDENTITY -> CompletableFuture.completedFuture(PeerResponse.newBuilder()
                         .setIdentity(identity(request.getIdentity().getMemberId())).build());
                 case APPLIED_INDEX -> CompletableFuture.completedFuture(PeerResponse.newBuilder()

@@ -75,4 +75,47 @@ class ClusterServiceTest {
             assertThat(((EtcdException) t).error()).isEqualTo(EtcdError.MEMBER_NOT_ENOUGH_STARTED);
         }
     }
+
+    /** Member {@code id} at peer port 2380 + id. */
+    static io.tern.api.proto.etcdserverpb.Member at(long id, boolean learner) {
+        return m(id, "m" + id, learner).toBuilder().addPeerURLs("http://127.0.0.1:" + (2380 + id)).build();
+    }
+
+    static io.tern.spi.consensus.PeerAddress peer(long id) {
+        return new io.tern.spi.consensus.PeerAddress("127.0.0.1", (int) (2380 + id));
+    }
+
+    /** A removal, the voters the leader hears from, and whether etcd lets the removal through. */
+    record ActiveRemoval(String name, List<io.tern.api.proto.etcdserverpb.Member> members, long id,
+                         java.util.Set<io.tern.spi.consensus.PeerAddress> active, boolean allowed) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static Stream<ActiveRemoval> activeRemovals() {
+        var three = List.of(at(1, false), at(2, false), at(3, false));
+        return Stream.of(
+                new ActiveRemoval("all active", three, 3, java.util.Set.of(peer(1), peer(2), peer(3)), true),
+                new ActiveRemoval("the silent voter itself", three, 3, java.util.Set.of(peer(1), peer(2)), true),
+                new ActiveRemoval("an active voter while another is silent", three, 2,
+                        java.util.Set.of(peer(1), peer(2)), false),
+                new ActiveRemoval("a learner while a voter is silent", List.of(at(1, false), at(2, false), at(3, true)),
+                        3, java.util.Set.of(peer(1)), true),
+                new ActiveRemoval("one of two voters, the other active", List.of(at(1, false), at(2, false)), 2,
+                        java.util.Set.of(peer(1), peer(2)), true),
+                new ActiveRemoval("an unknown id", three, 9, java.util.Set.of(peer(1)), true));
+    }
+
+    @ParameterizedTest
+    @MethodSource("activeRemovals")
+    void removingAVoterLeavesActiveVotersForAQuorum(ActiveRemoval c) {
+        Throwable t = catchThrowable(() -> ClusterService.checkActiveAfterRemoving(c.members(), c.id(), c.active()));
+        if (c.allowed()) {
+            assertThat(t).isNull();
+        } else {
+            assertThat(((EtcdException) t).error()).isEqualTo(EtcdError.UNHEALTHY);
+        }
+    }
 }

@@ -33,16 +33,20 @@ final class FsmAdapter extends StateMachineAdapter {
     private final StateMachine stateMachine;
     private final long snapshotCount;
     private final Runnable snapshotTrigger;
+    private final java.util.concurrent.Executor saver;
     private final AtomicBoolean snapshotting = new AtomicBoolean();
     private volatile long term;
     /** The term of the last entry applied (or found already applied); see {@link #currentTermApplied}. */
     private volatile long appliedTerm;
     private long lastSnapshotIndex;
 
-    FsmAdapter(StateMachine stateMachine, long snapshotCount, Runnable snapshotTrigger) {
+    /** @param saver where snapshots are written (see {@link #onSnapshotSave}) */
+    FsmAdapter(StateMachine stateMachine, long snapshotCount, Runnable snapshotTrigger,
+               java.util.concurrent.Executor saver) {
         this.stateMachine = stateMachine;
         this.snapshotCount = snapshotCount;
         this.snapshotTrigger = snapshotTrigger;
+        this.saver = saver;
         this.lastSnapshotIndex = stateMachine.appliedIndex();
     }
 
@@ -128,8 +132,21 @@ final class FsmAdapter extends StateMachineAdapter {
         }
     }
 
+    /**
+     * Saves on the {@code saver} thread, so that the apply thread goes on applying while the state is
+     * copied (a whole-store copy takes seconds). The copy may then hold entries past the snapshot's index;
+     * that is harmless, since the store records its own applied index and replay skips what it holds.
+     */
     @Override
     public void onSnapshotSave(SnapshotWriter writer, Closure done) {
+        try {
+            saver.execute(() -> save(writer, done));
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            done.run(new Status(RaftError.ESHUTDOWN, "snapshot save refused: the engine is stopping"));
+        }
+    }
+
+    private void save(SnapshotWriter writer, Closure done) {
         try {
             Path root = Path.of(writer.getPath());
             Path state = root.resolve(STATE_DIR);

@@ -53,6 +53,7 @@ final class JRaftConsensusEngine implements ConsensusEngine {
     private final FsmAdapter fsm;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ScheduledExecutorService timer;
+    private final java.util.concurrent.ExecutorService snapshotSaver;
     /** Bounds proposals and read barriers by the request timeout. */
     private final Deadlines deadlines;
     private final PeerChannel channel;
@@ -76,7 +77,12 @@ final class JRaftConsensusEngine implements ConsensusEngine {
         this.channel = new PeerChannel((int) config.requestTimeout().toMillis());
         this.proposals = new Proposals(() -> node, stateMachine, config.self(), channel, timer,
                 2 * config.electionTimeout().toMillis());
-        this.fsm = new FsmAdapter(stateMachine, config.snapshotCount(), this::triggerSnapshot);
+        this.snapshotSaver = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "tern-snapshot-save");
+            t.setDaemon(true);
+            return t;
+        });
+        this.fsm = new FsmAdapter(stateMachine, config.snapshotCount(), this::triggerSnapshot, snapshotSaver);
     }
 
     @Override
@@ -258,6 +264,15 @@ final class JRaftConsensusEngine implements ConsensusEngine {
     }
 
     @Override
+    public java.util.Set<PeerAddress> activeVoters() {
+        Node n = node;
+        if (n == null) {
+            throw new ConsensusException(ConsensusException.Reason.STOPPED, "not running");
+        }
+        return MembershipChanges.activeVoters(n);
+    }
+
+    @Override
     public CompletableFuture<Void> reconfigure(Membership target) {
         Node n = node;
         if (n == null || closed.get()) {
@@ -313,6 +328,7 @@ final class JRaftConsensusEngine implements ConsensusEngine {
             channel.close();
             deadlines.close();
             timer.shutdownNow();
+            snapshotSaver.shutdownNow(); // jraft's join above waited for a save in progress
         }
     }
 }

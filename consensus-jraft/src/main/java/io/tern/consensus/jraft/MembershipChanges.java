@@ -41,6 +41,15 @@ final class MembershipChanges {
         }
     }
 
+    /** Voters whose last replication round trip with the leader is recent (jraft's leader lease). */
+    static Set<PeerAddress> activeVoters(Node n) {
+        try {
+            return addresses(n.listAlivePeers());
+        } catch (IllegalStateException notLeader) {
+            throw new ConsensusException(ConsensusException.Reason.NOT_LEADER, "etcdserver: not leader");
+        }
+    }
+
     static CompletableFuture<Void> reconfigure(Node n, Membership target, ScheduledExecutorService timer) {
         Membership now;
         try {

@@ -1,5 +1,6 @@
 package io.tern.spi.consensus;
 
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -59,6 +60,12 @@ public interface ConsensusEngine extends AutoCloseable {
 
     /** The current configuration. Leader only: elsewhere fails with {@link ConsensusException.Reason#NOT_LEADER}. */
     Membership membership();
+
+    /**
+     * The voters the leader has heard from within about an election timeout, the leader included (etcd's
+     * "active" members). Leader only: elsewhere fails with {@link ConsensusException.Reason#NOT_LEADER}.
+     */
+    Set<PeerAddress> activeVoters();
 
     /**
      * Leader only: makes the configuration {@code target}. A member that becomes a voter must be caught
