@@ -183,12 +183,15 @@ class ClusterMembershipTest {
             viaLeader.getMaintenanceClient().moveLeader(targetId).get(20, TimeUnit.SECONDS);
             assertThat(cluster.awaitLeader(Duration.ofSeconds(10))).isEqualTo(target);
 
-            ClusterHarness.Result table = ClusterHarness.etcdctl(cluster.endpoints(), "member", "list", "-w", "table");
-            assertThat(table.exit()).as(table.output()).isZero();
-            for (String name : cluster.names()) {
-                assertThat(table.output()).containsPattern("\\| started \\|\\s+" + name + " \\| "
-                        + cluster.node(name).peerUrl() + " \\| " + cluster.node(name).clientUrl() + " \\|\\s+false \\|");
-            }
+            // Members announce their client URLs once they serve, through whoever leads: allow for that.
+            Eventually.within(Duration.ofSeconds(15), () -> {
+                ClusterHarness.Result table = ClusterHarness.etcdctl(cluster.endpoints(), "member", "list", "-w", "table");
+                assertThat(table.exit()).as(table.output()).isZero();
+                for (String name : cluster.names()) {
+                    assertThat(table.output()).containsPattern("\\| started \\|\\s+" + name + " \\| "
+                            + cluster.node(name).peerUrl() + " \\| " + cluster.node(name).clientUrl() + " \\|\\s+false \\|");
+                }
+            });
             ClusterHarness.Result status = ClusterHarness.etcdctl(cluster.endpoints(), "endpoint", "status", "-w", "table");
             assertThat(status.exit()).as(status.output()).isZero();
             assertThat(status.output().lines().filter(l -> l.matches(".*\\|\\s+true \\|\\s+false \\|.*")))

@@ -1,6 +1,5 @@
 package io.tern.server.grpc;
 
-import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
@@ -40,26 +39,7 @@ public final class LearnerGuard implements ServerInterceptor {
             call.close(ErrorMapper.status(EtcdError.NOT_SUPPORTED_FOR_LEARNER), new Metadata());
             return new ServerCall.Listener<>() { };
         }
-        ServerCall.Listener<Q> delegate = next.startCall(call, headers);
-        return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(delegate) {
-            private boolean refused;
-
-            @Override
-            public void onMessage(Q message) {
-                if (!allowed(message)) {
-                    refused = true;
-                    call.close(ErrorMapper.status(EtcdError.NOT_SUPPORTED_FOR_LEARNER), new Metadata());
-                    return;
-                }
-                super.onMessage(message);
-            }
-
-            @Override
-            public void onHalfClose() {
-                if (!refused) {
-                    super.onHalfClose();
-                }
-            }
-        };
+        return new RefusingListener<>(call, next.startCall(call, headers),
+                m -> allowed(m) ? null : ErrorMapper.status(EtcdError.NOT_SUPPORTED_FOR_LEARNER));
     }
 }

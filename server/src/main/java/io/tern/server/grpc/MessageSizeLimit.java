@@ -1,7 +1,6 @@
 package io.tern.server.grpc;
 
 import com.google.protobuf.MessageLite;
-import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -24,27 +23,10 @@ public final class MessageSizeLimit implements ServerInterceptor {
     @Override
     public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
                                                        ServerCallHandler<Q, A> next) {
-        ServerCall.Listener<Q> delegate = next.startCall(call, headers);
-        return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(delegate) {
-            private boolean refused;
-
-            @Override
-            public void onMessage(Q message) {
-                if (message instanceof MessageLite m && m.getSerializedSize() > maxBytes) {
-                    refused = true;
-                    call.close(Status.RESOURCE_EXHAUSTED.withDescription("grpc: received message larger than max ("
-                            + m.getSerializedSize() + " vs. " + maxBytes + ")"), new Metadata());
-                    return;
-                }
-                super.onMessage(message);
-            }
-
-            @Override
-            public void onHalfClose() {
-                if (!refused) {
-                    super.onHalfClose();
-                }
-            }
-        };
+        return new RefusingListener<>(call, next.startCall(call, headers),
+                m -> m instanceof MessageLite lite && lite.getSerializedSize() > maxBytes
+                        ? Status.RESOURCE_EXHAUSTED.withDescription("grpc: received message larger than max ("
+                                + lite.getSerializedSize() + " vs. " + maxBytes + ")")
+                        : null);
     }
 }
