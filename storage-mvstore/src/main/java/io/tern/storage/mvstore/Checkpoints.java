@@ -2,26 +2,56 @@ package io.tern.storage.mvstore;
 
 import io.tern.spi.storage.FileSync;
 import io.tern.spi.storage.StorageException;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.function.BiConsumer;
+import java.util.zip.CRC32C;
+import java.util.zip.CheckedInputStream;
+import java.util.zip.CheckedOutputStream;
 import java.util.stream.Stream;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 
 /**
- * Writes a checkpoint: a new store file holding a snapshot's entries.
+ * Checkpoints of an MVStore engine: one file, {@value #FILE_NAME}, holding a snapshot's entries as a sorted
+ * stream, and the way back from such a file to a data directory ({@link #restore}).
  *
- * <p>The copy is made entry by entry from a {@link MVStoreSnapshot}, not by copying the live file: writers
- * are never blocked, the copy is exactly the snapshot's state, and it holds live pages only. The new store is
- * built in {@code <target>.partial}, committed, forced to disk and closed, and only then renamed to
- * {@code target}, so a crash never leaves a {@code target} that looks complete but is not.
+ * <p>The stream is written from a {@link MVStoreSnapshot}, so writers are never blocked and the copy is
+ * exactly the snapshot's state. It is not an MVStore file: building one costs a B-tree insert and page
+ * serialization per entry, several times the cost of the scan, and checkpoints are taken every
+ * {@code --snapshot-count} entries on every member while restores are rare (a member installing a snapshot).
+ * The file is built in {@code <target>.partial}, forced to disk, and only then renamed to {@code target},
+ * so a crash never leaves a {@code target} that looks complete but is not.
+ *
+ * <h2>Format</h2>
+ * <pre>
+ *   "TERNMVC1"                                magic and format version
+ *   (int keyLength, key, int valueLength, value)*   in ascending unsigned key order
+ *   int -1, long entryCount, int crc32c      crc of every byte before it
+ * </pre>
  */
 final class Checkpoints {
+    static final String FILE_NAME = "tern.checkpoint";
+    private static final byte[] MAGIC = "TERNMVC1".getBytes(StandardCharsets.US_ASCII);
+    private static final int END = -1;
+    private static final int BUFFER = 1 << 20;
+
     private Checkpoints() {
     }
 
@@ -42,8 +72,8 @@ final class Checkpoints {
             throw new StorageException("cannot checkpoint " + source + " to " + target + ": " + e, e);
         }
         try {
-            Path file = partial.resolve(StoreFormat.FILE_NAME);
-            copy(snapshot, file);
+            Path file = partial.resolve(FILE_NAME);
+            writeStream(snapshot, file);
             FileSync.force(file);
             FileSync.forceDirectory(partial);
             Files.move(partial, absolute, StandardCopyOption.ATOMIC_MOVE);
@@ -55,28 +85,133 @@ final class Checkpoints {
         }
     }
 
-    /**
-     * Copies every entry into a new store at {@code file}. MVStore may commit the new store whenever its unsaved
-     * pages grow (that bounds memory, and the file is not in use until renamed); the last commit is forced.
-     */
-    private static void copy(MVStoreSnapshot snapshot, Path file) {
-        MVStore copy = new MVStore.Builder()
-                .fileName(file.toString())
-                .autoCommitDisabled() // no background thread; size-triggered commits stay on
-                .open();
-        try {
-            MVMap<byte[], byte[]> map = StoreFormat.openMap(copy, file);
+    private static void writeStream(MVStoreSnapshot snapshot, Path file) throws IOException {
+        CRC32C crc = new CRC32C();
+        try (OutputStream raw = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+             DataOutputStream out = new DataOutputStream(
+                     new BufferedOutputStream(new CheckedOutputStream(raw, crc), BUFFER))) {
+            out.write(MAGIC);
+            long[] count = {0};
+            IOException[] failed = {null};
             snapshot.scan(new byte[0], null, false, (key, value) -> {
-                map.put(key, value);
-                return true;
+                try {
+                    out.writeInt(key.length);
+                    out.write(key);
+                    out.writeInt(value.length);
+                    out.write(value);
+                    count[0]++;
+                    return true;
+                } catch (IOException e) {
+                    failed[0] = e;
+                    return false;
+                }
             });
-            copy.commit();
-            copy.sync();
-            copy.close();
-        } catch (RuntimeException e) {
-            copy.closeImmediately();
-            throw e;
+            if (failed[0] != null) {
+                throw failed[0];
+            }
+            out.writeInt(END);
+            out.writeLong(count[0]);
+            out.flush();
+            // The checksum covers everything written so far; it is written past the checked stream.
+            ByteBuffer tail = ByteBuffer.allocate(Integer.BYTES).putInt(0, (int) crc.getValue());
+            raw.write(tail.array());
         }
+    }
+
+    /**
+     * Replaces {@code directory} with an engine directory holding the checkpoint's entries. The checkpoint is
+     * read through once and its checksum checked before anything in {@code directory} is touched.
+     */
+    static void restore(Path checkpoint, Path directory) {
+        Path source = checkpoint.toAbsolutePath().normalize();
+        Path target = directory.toAbsolutePath().normalize();
+        Path file = source.resolve(FILE_NAME);
+        if (!Files.isRegularFile(file)) {
+            throw new StorageException("cannot restore " + target + ": " + source + " is not an mvstore checkpoint"
+                    + " (it has no " + FILE_NAME + ")");
+        }
+        if (source.startsWith(target) || target.startsWith(source)) {
+            throw new StorageException("cannot restore " + target + " from " + source + ": the paths overlap");
+        }
+        read(file, (key, value) -> {
+        });
+        try {
+            if (Files.exists(target)) {
+                try (Stream<Path> walk = Files.walk(target)) {
+                    for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                        Files.delete(p);
+                    }
+                }
+            }
+            Files.createDirectories(target);
+        } catch (IOException e) {
+            throw new StorageException("restoring " + target + " from " + source + " failed: " + e, e);
+        }
+        Path storeFile = target.resolve(StoreFormat.FILE_NAME);
+        MVStore store = new MVStore.Builder().fileName(storeFile.toString()).autoCommitDisabled().open();
+        try {
+            MVMap<byte[], byte[]> map = StoreFormat.openMap(store, storeFile);
+            read(file, map::put);
+            store.commit();
+            store.sync();
+            store.close();
+        } catch (RuntimeException e) {
+            store.closeImmediately();
+            throw e instanceof StorageException se ? se
+                    : new StorageException("restoring " + target + " from " + source + " failed: " + e, e);
+        }
+        try {
+            FileSync.forceDirectory(target);
+            FileSync.forceDirectory(target.getParent());
+        } catch (IOException e) {
+            throw new StorageException("restoring " + target + " from " + source + " failed: " + e, e);
+        }
+    }
+
+    /** Hands every entry of a checkpoint file to {@code sink}; a damaged or truncated file fails. */
+    private static void read(Path file, BiConsumer<byte[], byte[]> sink) {
+        CRC32C crc = new CRC32C();
+        try (InputStream raw = Files.newInputStream(file);
+             BufferedInputStream buffered = new BufferedInputStream(raw, BUFFER)) {
+            DataInputStream in = new DataInputStream(new CheckedInputStream(buffered, crc));
+            byte[] magic = in.readNBytes(MAGIC.length);
+            if (!Arrays.equals(magic, MAGIC)) {
+                throw damaged(file, "it does not start with " + new String(MAGIC, StandardCharsets.US_ASCII));
+            }
+            long count = 0;
+            long size = Files.size(file);
+            for (int keyLength = in.readInt(); keyLength != END; keyLength = in.readInt()) {
+                byte[] key = readBytes(in, keyLength, size, file);
+                byte[] value = readBytes(in, in.readInt(), size, file);
+                sink.accept(key, value);
+                count++;
+            }
+            long recorded = in.readLong();
+            int expected = (int) crc.getValue();
+            int stored = new DataInputStream(buffered).readInt();
+            if (recorded != count || stored != expected || buffered.read() != -1) {
+                throw damaged(file, "its entry count or checksum does not match its contents");
+            }
+        } catch (EOFException e) {
+            throw damaged(file, "it ends early");
+        } catch (IOException e) {
+            throw new StorageException("cannot read checkpoint " + file + ": " + e, e);
+        }
+    }
+
+    private static byte[] readBytes(DataInputStream in, int length, long fileSize, Path file) throws IOException {
+        if (length < 0 || length > fileSize) {
+            throw damaged(file, "it holds an impossible length " + length);
+        }
+        byte[] bytes = in.readNBytes(length);
+        if (bytes.length != length) {
+            throw new EOFException();
+        }
+        return bytes;
+    }
+
+    private static StorageException damaged(Path file, String why) {
+        return new StorageException("checkpoint " + file + " is damaged: " + why);
     }
 
     private static void deleteQuietly(Path dir, Exception cause) {

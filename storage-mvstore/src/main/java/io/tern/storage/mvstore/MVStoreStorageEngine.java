@@ -107,6 +107,7 @@ final class MVStoreStorageEngine implements StorageEngine {
                     .autoCommitDisabled() // no background writer thread
                     .autoCommitBufferSize(0) // no store when unsaved memory grows: it could land mid-batch
                     .cacheSize(options.cacheMiB())
+                    .pageSplitSize(options.pageSplitBytes())
                     .open();
         } catch (MVStoreException e) {
             if (e.getErrorCode() == DataUtils.ERROR_FILE_LOCKED) {

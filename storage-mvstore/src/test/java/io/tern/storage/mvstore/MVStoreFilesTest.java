@@ -78,7 +78,7 @@ class MVStoreFilesTest {
     }
 
     @Test
-    void aCheckpointIsOneCompactFileAndLeavesNothingPartialBehind() throws IOException {
+    void aCheckpointIsOneCompactStreamFileThatRestoresToAnEqualStore() throws IOException {
         Path dir = tmp.resolve("data");
         Path checkpoint = tmp.resolve("checkpoint");
         try (MVStoreStorageEngine engine = MVStoreTesting.open(dir, Map.of("mvstore.commit-interval-ms", "0"))) {
@@ -87,13 +87,68 @@ class MVStoreFilesTest {
             }
             engine.sync();
             engine.checkpoint(checkpoint);
-            assertThat(names(checkpoint)).containsExactly("tern.mv.db");
+            assertThat(names(checkpoint)).containsExactly("tern.checkpoint");
             assertThat(names(tmp)).containsExactlyInAnyOrder("data", "checkpoint");
-            assertThat(Files.size(checkpoint.resolve("tern.mv.db"))).isLessThan(Files.size(dir.resolve("tern.mv.db")));
-            try (MVStoreStorageEngine copy = MVStoreTesting.open(checkpoint, Map.of())) {
+            assertThat(Files.size(checkpoint.resolve("tern.checkpoint")))
+                    .isLessThan(Files.size(dir.resolve("tern.mv.db")));
+            Path restored = tmp.resolve("restored");
+            new MVStoreStorageProvider().restore(checkpoint, restored);
+            assertThat(names(restored)).containsExactly("tern.mv.db");
+            try (MVStoreStorageEngine copy = MVStoreTesting.open(restored, Map.of())) {
                 assertThat(scanAll(copy)).isEqualTo(scanAll(engine));
             }
         }
+    }
+
+    /** A way to spoil a checkpoint file, and what the refusal says. */
+    record Damage(String name, java.util.function.UnaryOperator<byte[]> spoil, String message) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static Stream<Damage> damages() {
+        return Stream.of(
+                new Damage("flipped byte in a value", b -> flip(b, valueByteAfter(b, b.length / 2)), "does not match its contents"),
+                new Damage("flipped checksum", b -> flip(b, b.length - 1), "does not match its contents"),
+                new Damage("cut short", b -> java.util.Arrays.copyOf(b, b.length / 2), "ends early"),
+                new Damage("trailing bytes", b -> java.util.Arrays.copyOf(b, b.length + 3), "does not match"),
+                new Damage("foreign file", b -> "not a checkpoint at all".getBytes(), "does not start with"));
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.MethodSource("damages")
+    void aDamagedCheckpointIsRefusedBeforeTheDirectoryIsTouched(Damage damage) throws IOException {
+        Path checkpoint = tmp.resolve("checkpoint");
+        try (MVStoreStorageEngine engine = MVStoreTesting.open(tmp.resolve("data"), Map.of())) {
+            engine.write(fill(0, 500, "v", 50));
+            engine.checkpoint(checkpoint);
+        }
+        Path file = checkpoint.resolve("tern.checkpoint");
+        Files.write(file, damage.spoil().apply(Files.readAllBytes(file)));
+        Path target = Files.createDirectories(tmp.resolve("target"));
+        Files.writeString(target.resolve("keep"), "still here");
+        assertThatThrownBy(() -> new MVStoreStorageProvider().restore(checkpoint, target))
+                .isInstanceOf(StorageException.class)
+                .hasMessageContaining(file.toString())
+                .hasMessageContaining(damage.message());
+        assertThat(target.resolve("keep")).hasContent("still here");
+    }
+
+    /** The position of a value byte (the test's values are all 'v') at or after {@code from}. */
+    private static int valueByteAfter(byte[] bytes, int from) {
+        int at = from;
+        while (bytes[at] != 'v') {
+            at++;
+        }
+        return at;
+    }
+
+    private static byte[] flip(byte[] bytes, int at) {
+        byte[] copy = bytes.clone();
+        copy[at] ^= 0x5A;
+        return copy;
     }
 
     @Test

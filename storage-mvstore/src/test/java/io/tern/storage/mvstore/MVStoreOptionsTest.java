@@ -21,7 +21,7 @@ class MVStoreOptionsTest {
     @Test
     void noOptionsGiveTheDefaults() {
         assertThat(parse(Map.of())).isEqualTo(new MVStoreOptions(
-                Duration.ofMillis(100), Duration.ofSeconds(1), 16, Duration.ofSeconds(45), 50));
+                Duration.ofMillis(100), Duration.ofSeconds(1), 16, Duration.ofSeconds(45), 50, 1024));
     }
 
     @Test
@@ -32,9 +32,10 @@ class MVStoreOptionsTest {
                 "mvstore.cache-mib", "64",
                 "mvstore.retention-ms", "1000",
                 "mvstore.auto-compact-fill-rate", "0",
+                "mvstore.page-split-bytes", "4096",
                 "rocksdb.block-cache-bytes", "1")); // another engine's option is none of this engine's business
         assertThat(o).isEqualTo(new MVStoreOptions(
-                Duration.ZERO, Duration.ofMillis(250), 64, Duration.ofSeconds(1), 0));
+                Duration.ZERO, Duration.ofMillis(250), 64, Duration.ofSeconds(1), 0, 4096));
     }
 
     record Bad(String key, String value, String message) {
@@ -53,6 +54,7 @@ class MVStoreOptionsTest {
                 new Bad("mvstore.retention-ms", "-1", "mvstore.retention-ms must be between 0 and"),
                 new Bad("mvstore.auto-compact-fill-rate", "101",
                         "mvstore.auto-compact-fill-rate must be between 0 and 100"),
+                new Bad("mvstore.page-split-bytes", "100", "mvstore.page-split-bytes must be >= 256, got 100"),
                 new Bad("mvstore.cache-mib", "lots", "storage option mvstore.cache-mib must be a number, got 'lots'"),
                 new Bad("mvstore.commit-intervall-ms", "5", "unknown storage option(s) mvstore.commit-intervall-ms"));
     }
