@@ -158,7 +158,8 @@ public final class TernServer implements AutoCloseable {
                 voters.stream().map(v -> v.equals(firstSelf) ? self : v).toList(),
                 config.heartbeat(), config.electionTimeout(), config.snapshotCount(), requestTimeout), sm, calls);
         ConsensusEngine consensus = engine.apply(recordedSelf);
-        if (!bootstrap.joining()) {
+        // A member that joined later checks too once it knows its id: a restart on its data directory.
+        if (!bootstrap.joining() || bootstrap.memberId() != 0) {
             try {
                 // Peers may know this member at another address than its own records say: it was moved
                 // (MemberUpdate) while down. jraft knows members by address, so it must start as that one.
@@ -188,7 +189,7 @@ public final class TernServer implements AutoCloseable {
                 LeaseLimits.forElectionTimeout(config.electionTimeout()), peers);
         ClusterService cluster = new ClusterService(proposer, members, peers, headers, sm::store,
                 config.initialClusterToken(), config.maxLearners(), () -> System.currentTimeMillis() / 1000);
-        calls.bind(leases, cluster, sm::appliedIndex);
+        calls.bind(leases, cluster, sm::appliedIndex, id -> sm.store().memberRemoved(id));
         Services services = new Services(
                 new KvService(proposer, sm::store, headers, new KvLimits(config.maxRequestBytes(), config.maxTxnOps())),
                 new MaintenanceService(consensus, sm::store, headers, members), cluster,
@@ -269,6 +270,12 @@ public final class TernServer implements AutoCloseable {
                         + "--initial-cluster-token this member forms cluster " + Long.toHexString(headers.clusterId())
                         + ", but member '" + peer.getName() + "' at " + a + " runs cluster "
                         + Long.toHexString(peer.getClusterId()) + "; start every member with the same flags");
+            }
+            if (peer.getAskerRemoved()) {
+                // etcd stops such a member with the same words once a peer turns it away.
+                throw new IllegalStateException("the member has been permanently removed from the cluster: member '"
+                        + peer.getName() + "' at " + a + " records member " + Long.toHexString(headers.memberId())
+                        + " as removed; to add this machine again, use a fresh --data-dir and MemberAdd");
             }
             if (current.isEmpty() && peer.getAskerPeerUrlsCount() > 0) {
                 URI u = URI.create(peer.getAskerPeerUrls(0));

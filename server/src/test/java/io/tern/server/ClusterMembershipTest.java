@@ -144,7 +144,7 @@ class ClusterMembershipTest {
     /**
      * etcd's strict reconfiguration check: with one follower down, removing the other follower would
      * leave the leader without a quorum it can reach, so it is refused (asked through a follower too);
-     * removing the member that is down is fine.
+     * removing the member that is down is fine, and that member, restarted, exits.
      */
     @Test
     void aRemovalThatWouldLeaveNoActiveQuorumIsRefused(@TempDir Path dir) throws Exception {
@@ -166,6 +166,13 @@ class ClusterMembershipTest {
             viaLeader.getClusterClient().removeMember(downId).get(10, TimeUnit.SECONDS);
             assertThat(viaLeader.getClusterClient().listMember().get(10, TimeUnit.SECONDS).getMembers())
                     .extracting(Member::getName).containsExactlyInAnyOrder(leader, up);
+
+            // Restarted on its old data, the removed member learns from its peers that it was removed and
+            // exits, as etcd does, rather than waiting for a leader that will never talk to it.
+            cluster.restart(down);
+            assertThat(cluster.process(down).waitFor(60, TimeUnit.SECONDS)).as("the removed member exits").isTrue();
+            assertThat(cluster.process(down).exitValue()).isNotZero();
+            assertThat(Files.readString(cluster.log(down))).contains("the member has been permanently removed");
         }
     }
 

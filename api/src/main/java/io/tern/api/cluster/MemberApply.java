@@ -44,6 +44,10 @@ public final class MemberApply {
         if (members.stream().anyMatch(existing -> existing.getID() == m.getID())) {
             throw EtcdError.MEMBER_EXIST.exception();
         }
+        if (txn.memberRemoved(m.getID())) {
+            // etcd refuses every configuration change on a removed id and answers "member not found".
+            throw EtcdError.MEMBER_NOT_FOUND.exception();
+        }
         if (m.getIsLearner() && members.stream().filter(Member::getIsLearner).count() >= add.getMaxLearners()) {
             throw EtcdError.TOO_MANY_LEARNERS.exception();
         }
@@ -54,7 +58,7 @@ public final class MemberApply {
     /** Removes a member; returns every member afterwards. */
     public static List<Member> remove(KvStoreTxn txn, long id) {
         find(txn, id);
-        txn.deleteMember(id);
+        txn.removeMember(id);
         return members(txn);
     }
 

@@ -12,6 +12,8 @@ import java.util.Arrays;
  *  'l' id                    -> varint(ttl)      a granted lease and its granted TTL in seconds
  *  'a' id key                -> (empty)          key is attached to lease id (its live version names it)
  *  'c' id                    -> record           a cluster member (the cluster layer's encoding)
+ *  'x' id                    -> (empty)          a removed member's id: it may never come back (etcd's
+ *                                                 members_removed)
  * </pre>
  *
  * {@code enc} escapes each 0x00 as 0x00 0xFF and ends with 0x00 0x01. It keeps unsigned byte order and no
@@ -33,6 +35,7 @@ final class KeyLayout {
     static final byte LEASES = 'l';
     static final byte ATTACHED = 'a';
     static final byte MEMBERS = 'c';
+    static final byte REMOVED_MEMBERS = 'x';
     private static final int REV_BYTES = 8;
 
     private KeyLayout() {
@@ -130,6 +133,10 @@ final class KeyLayout {
 
     static byte[] memberKey(long id) {
         return idKey(MEMBERS, id);
+    }
+
+    static byte[] removedMemberKey(long id) {
+        return idKey(REMOVED_MEMBERS, id);
     }
 
     static long memberId(byte[] memberKey) {

@@ -111,6 +111,11 @@ public final class KvStore implements AutoCloseable {
         KvStoreLeases.members(engine, visitor);
     }
 
+    /** True when member {@code id} was removed from the cluster, as of the last commit. */
+    public boolean memberRemoved(long id) {
+        return engine.get(KeyLayout.removedMemberKey(id)) != null;
+    }
+
     /** The cluster id recorded by the cluster's first entry; 0 before it is applied. */
     public long clusterId() {
         return readMeta(META_CLUSTER_ID);

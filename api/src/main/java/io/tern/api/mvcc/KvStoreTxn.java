@@ -210,10 +210,16 @@ public final class KvStoreTxn {
         batch.put(KeyLayout.memberKey(id), record);
     }
 
-    /** Deletes cluster member {@code id}'s record. */
-    public void deleteMember(long id) {
+    /** Deletes cluster member {@code id}'s record and remembers {@code id} as removed for good. */
+    public void removeMember(long id) {
         requireWritable();
         batch.delete(KeyLayout.memberKey(id));
+        batch.put(KeyLayout.removedMemberKey(id), new byte[0]);
+    }
+
+    /** True when member {@code id} was removed, as seen inside this transaction. */
+    public boolean memberRemoved(long id) {
+        return view.get(KeyLayout.removedMemberKey(id)) != null;
     }
 
     /** Visits every member record as seen inside this transaction, in unsigned id order. */

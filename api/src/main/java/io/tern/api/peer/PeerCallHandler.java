@@ -14,6 +14,7 @@ import io.tern.spi.consensus.PeerCalls;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.LongPredicate;
 import java.util.function.LongSupplier;
 
 /**
@@ -28,6 +29,7 @@ public final class PeerCallHandler implements PeerCalls {
     private volatile LeaseService leases;
     private volatile ClusterService cluster;
     private volatile LongSupplier appliedIndex;
+    private volatile LongPredicate removed;
 
     /** @param headers this member's ids; @param name this member's name; @param members its member records */
     public PeerCallHandler(ResponseHeaders headers, String name, ClusterMembers members) {
@@ -36,10 +38,12 @@ public final class PeerCallHandler implements PeerCalls {
         this.members = members;
     }
 
-    public void bind(LeaseService leases, ClusterService cluster, LongSupplier appliedIndex) {
-        this.leases = leases;
+    /** @param removed whether the records say a member id was removed from the cluster */
+    public void bind(LeaseService leases, ClusterService cluster, LongSupplier appliedIndex, LongPredicate removed) {
         this.cluster = cluster;
         this.appliedIndex = appliedIndex;
+        this.removed = removed;
+        this.leases = leases; // last: a non-null leases means bound
     }
 
     @Override
@@ -90,6 +94,7 @@ public final class PeerCallHandler implements PeerCalls {
                 .setName(name);
         if (asker != 0) {
             members.view().byId(asker).ifPresent(m -> b.addAllAskerPeerUrls(m.getPeerURLsList()));
+            b.setAskerRemoved(removed.test(asker));
         }
         return b.build();
     }

@@ -64,6 +64,10 @@ class MemberApplyTest {
                         EtcdError.MEMBER_EXIST, List.of(one, two)),
                 new Case("remove", t -> MemberApply.remove(t, 2), null, List.of(one)),
                 new Case("remove an unknown id", t -> MemberApply.remove(t, 7), EtcdError.MEMBER_NOT_FOUND, List.of(one, two)),
+                new Case("add back a removed id", t -> {
+                    MemberApply.remove(t, 2);
+                    MemberApply.add(t, add(2, "http://h:9", false, 1));
+                }, EtcdError.MEMBER_NOT_FOUND, List.of(one)),
                 new Case("promote a learner", t -> MemberApply.promote(t, 2), null,
                         List.of(one, member(2, "http://h:2", false))),
                 new Case("promote a voter", t -> MemberApply.promote(t, 1), EtcdError.MEMBER_NOT_LEARNER, List.of(one, two)),
@@ -90,6 +94,17 @@ class MemberApplyTest {
                 .addMembers(member(1, "http://h:1", false)).addMembers(member(2, "http://h:2", true)).build());
         t.commit(1);
         return store;
+    }
+
+    @org.junit.jupiter.api.Test
+    void aRemovedIdIsRememberedForGood() {
+        try (KvStore store = store()) {
+            KvStoreTxn t = store.beginWrite();
+            MemberApply.remove(t, 2);
+            t.commit(2);
+            assertThat(store.memberRemoved(2)).isTrue();
+            assertThat(store.memberRemoved(1)).isFalse();
+        }
     }
 
     @ParameterizedTest
