@@ -119,35 +119,29 @@ final class Checkpoints {
     }
 
     /**
-     * Replaces {@code directory} with an engine directory holding the checkpoint's entries. The checkpoint is
-     * read through once and its checksum checked before anything in {@code directory} is touched.
+     * Replaces {@code directory} with an engine directory holding the checkpoint's entries. The new store is
+     * built beside it, in {@code <directory>.restoring}, in one pass over the checkpoint that also checks its
+     * checksum; {@code directory} is touched only once that store is complete and closed.
      */
     static void restore(Path checkpoint, Path directory) {
         Path source = checkpoint.toAbsolutePath().normalize();
         Path target = directory.toAbsolutePath().normalize();
+        Path building = target.resolveSibling(target.getFileName() + ".restoring");
         Path file = source.resolve(FILE_NAME);
         if (!Files.isRegularFile(file)) {
             throw new StorageException("cannot restore " + target + ": " + source + " is not an mvstore checkpoint"
                     + " (it has no " + FILE_NAME + ")");
         }
-        if (source.startsWith(target) || target.startsWith(source)) {
+        if (source.startsWith(target) || target.startsWith(source) || source.startsWith(building)) {
             throw new StorageException("cannot restore " + target + " from " + source + ": the paths overlap");
         }
-        read(file, (key, value) -> {
-        });
         try {
-            if (Files.exists(target)) {
-                try (Stream<Path> walk = Files.walk(target)) {
-                    for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                        Files.delete(p);
-                    }
-                }
-            }
-            Files.createDirectories(target);
+            deleteTree(building); // left by an interrupted restore
+            Files.createDirectories(building);
         } catch (IOException e) {
             throw new StorageException("restoring " + target + " from " + source + " failed: " + e, e);
         }
-        Path storeFile = target.resolve(StoreFormat.FILE_NAME);
+        Path storeFile = building.resolve(StoreFormat.FILE_NAME);
         MVStore store = new MVStore.Builder().fileName(storeFile.toString()).autoCommitDisabled().open();
         try {
             MVMap<byte[], byte[]> map = StoreFormat.openMap(store, storeFile);
@@ -157,11 +151,14 @@ final class Checkpoints {
             store.close();
         } catch (RuntimeException e) {
             store.closeImmediately();
+            deleteQuietly(building, e);
             throw e instanceof StorageException se ? se
                     : new StorageException("restoring " + target + " from " + source + " failed: " + e, e);
         }
         try {
-            FileSync.forceDirectory(target);
+            FileSync.forceDirectory(building);
+            deleteTree(target);
+            Files.move(building, target, StandardCopyOption.ATOMIC_MOVE);
             FileSync.forceDirectory(target.getParent());
         } catch (IOException e) {
             throw new StorageException("restoring " + target + " from " + source + " failed: " + e, e);
@@ -214,11 +211,20 @@ final class Checkpoints {
         return new StorageException("checkpoint " + file + " is damaged: " + why);
     }
 
-    private static void deleteQuietly(Path dir, Exception cause) {
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
         try (Stream<Path> walk = Files.walk(dir)) {
             for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
+                Files.delete(p);
             }
+        }
+    }
+
+    private static void deleteQuietly(Path dir, Exception cause) {
+        try {
+            deleteTree(dir);
         } catch (IOException e) {
             cause.addSuppressed(e);
         }

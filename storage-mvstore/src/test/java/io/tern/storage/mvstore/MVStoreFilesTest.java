@@ -94,6 +94,7 @@ class MVStoreFilesTest {
             Path restored = tmp.resolve("restored");
             new MVStoreStorageProvider().restore(checkpoint, restored);
             assertThat(names(restored)).containsExactly("tern.mv.db");
+            assertThat(names(tmp)).containsExactlyInAnyOrder("data", "checkpoint", "restored");
             try (MVStoreStorageEngine copy = MVStoreTesting.open(restored, Map.of())) {
                 assertThat(scanAll(copy)).isEqualTo(scanAll(engine));
             }
@@ -134,6 +135,7 @@ class MVStoreFilesTest {
                 .hasMessageContaining(file.toString())
                 .hasMessageContaining(damage.message());
         assertThat(target.resolve("keep")).hasContent("still here");
+        assertThat(tmp.resolve("target.restoring")).as("the half-built store is cleaned up").doesNotExist();
     }
 
     /** The position of a value byte (the test's values are all 'v') at or after {@code from}. */
