@@ -20,8 +20,9 @@ import static io.tern.server.TernHarness.str;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Raft snapshots are storage checkpoints taken every --snapshot-count entries. A member whose store is
- * lost rebuilds it from the latest snapshot plus the log after it.
+ * Raft snapshots are taken every --snapshot-count entries and truncate the log. The store is the snapshot:
+ * taking one makes it durable, and its checkpoint is written only for a member that installs it
+ * (ClusterMembershipTest covers the install).
  */
 class RaftSnapshotTest {
 
@@ -33,11 +34,9 @@ class RaftSnapshotTest {
         return ServerConfig.singleNode("default", dir, 0, peerPort, engine).withSnapshotCount(50);
     }
 
-    @ParameterizedTest
-    @MethodSource("engines")
-    void storeRebuiltFromSnapshotAndLog(String engine, @TempDir Path dir) throws Exception {
-        int peer = TernHarness.freePort();
-        try (TernServer server = TernServer.start(config(dir, engine, peer)); Client client = TernHarness.client(server)) {
+    /** 300 puts over 40 keys, a snapshot, then one more put; returns once all are acknowledged. */
+    private static void writeAcrossSnapshots(TernServer server, Path dir) throws Exception {
+        try (Client client = TernHarness.client(server)) {
             KV kv = client.getKVClient();
             for (int i = 0; i < 300; i++) {
                 kv.put(bs("snap/" + (i % 40)), bs("v" + i)).get();
@@ -50,7 +49,24 @@ class RaftSnapshotTest {
             assertThat(hasSnapshot(snapshots)).as("a snapshot after 300 entries with --snapshot-count 50").isTrue();
             kv.put(bs("after"), bs("snapshot")).get();
         }
-        deleteTree(dir.resolve("member/kv"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("engines")
+    void restartKeepsTheStoreAndReplaysTheLogAfterTheSnapshot(String engine, @TempDir Path dir) throws Exception {
+        int peer = TernHarness.freePort();
+        try (TernServer server = TernServer.start(config(dir, engine, peer))) {
+            writeAcrossSnapshots(server, dir);
+        }
+        try (Stream<Path> snaps = Files.list(dir.resolve("member/raft/snapshot"))) {
+            for (Path snap : snaps.filter(p -> p.getFileName().toString().startsWith("snapshot_")).toList()) {
+                try (Stream<Path> files = Files.list(snap)) {
+                    assertThat(files.map(f -> f.getFileName().toString()).toList())
+                            .as("no follower asked for it, so the snapshot holds no copy of the store")
+                            .containsExactly("__raft_snapshot_meta");
+                }
+            }
+        }
         try (TernServer server = TernServer.start(config(dir, engine, peer)); Client client = TernHarness.client(server)) {
             KV kv = client.getKVClient();
             var all = kv.get(bs("snap/"), GetOption.builder().isPrefix(true).build()).get();
@@ -59,6 +75,23 @@ class RaftSnapshotTest {
             assertThat(str(kv.get(bs("after")).get().getKvs().get(0).getValue())).isEqualTo("snapshot");
             assertThat(all.getHeader().getRevision()).isEqualTo(302);
         }
+    }
+
+    @ParameterizedTest
+    @MethodSource("engines")
+    void aLostStoreCannotBeReplayedPastTheTruncatedLog(String engine, @TempDir Path dir) throws Exception {
+        int peer = TernHarness.freePort();
+        try (TernServer server = TernServer.start(config(dir, engine, peer))) {
+            writeAcrossSnapshots(server, dir);
+        }
+        deleteTree(dir.resolve("member/kv"));
+        Throwable refused = org.assertj.core.api.Assertions.catchThrowable(() -> {
+            try (TernServer server = TernServer.start(config(dir, engine, peer))) {
+                server.clientPort(0);
+            }
+        });
+        assertThat(refused).as("an empty store must not be served as if it held the acknowledged writes")
+                .hasStackTraceContaining("the store was lost or rolled back");
     }
 
     private static boolean hasSnapshot(Path dir) throws java.io.IOException {

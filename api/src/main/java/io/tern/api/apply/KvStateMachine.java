@@ -288,6 +288,11 @@ public final class KvStateMachine implements StateMachine {
     }
 
     @Override
+    public void persist() {
+        store.sync();
+    }
+
+    @Override
     public void saveSnapshot(Path dir) {
         store.checkpoint(dir);
     }

@@ -137,6 +137,11 @@ public final class KvStore implements AutoCloseable {
         checkNotCompacted(from);
     }
 
+    /** Makes every commit made so far durable. */
+    public void sync() {
+        engine.sync();
+    }
+
     /**
      * Writes a consistent, durable copy of the store to {@code dir}. Writes go on meanwhile (the engine's
      * contract): the copy holds every commit made before the call, and may hold later ones, never in part.

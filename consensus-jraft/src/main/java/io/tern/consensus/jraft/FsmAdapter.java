@@ -11,24 +11,23 @@ import com.alipay.sofa.jraft.storage.snapshot.SnapshotWriter;
 import io.tern.spi.consensus.LogEntry;
 import io.tern.spi.consensus.StateMachine;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 
 /**
  * Bridges jraft's state machine callbacks (all on jraft's single FSM thread) to the SPI's
  * {@link StateMachine}: each batch jraft delivers becomes one {@link StateMachine#apply} call.
- * Snapshots hold the state machine's checkpoint under {@code kv/}; loading one that is older than what
- * the local store already holds is skipped (the store keeps its own applied index).
+ * A snapshot this member saves holds no state: the state machine makes its store durable and the store
+ * is the snapshot (see {@link OnDemandSnapshotStorage}, which writes the checkpoint under {@code kv/} only
+ * when a follower needs it). Loading a snapshot that is older than what the local store already holds
+ * is skipped (the store keeps its own applied index).
  */
 final class FsmAdapter extends StateMachineAdapter {
     private static final System.Logger LOG = System.getLogger(FsmAdapter.class.getName());
-    private static final String STATE_DIR = "kv";
+    static final String STATE_DIR = "kv";
 
     private final StateMachine stateMachine;
     private final long snapshotCount;
@@ -39,6 +38,8 @@ final class FsmAdapter extends StateMachineAdapter {
     /** The term of the last entry applied (or found already applied); see {@link #currentTermApplied}. */
     private volatile long appliedTerm;
     private long lastSnapshotIndex;
+    /** Why the last snapshot load failed, for the member's start-up error; null when none did. */
+    private volatile String loadFailure;
 
     /** @param saver where snapshots are written (see {@link #onSnapshotSave}) */
     FsmAdapter(StateMachine stateMachine, long snapshotCount, Runnable snapshotTrigger,
@@ -133,36 +134,35 @@ final class FsmAdapter extends StateMachineAdapter {
     }
 
     /**
-     * Saves on the {@code saver} thread, so that the apply thread goes on applying while the state is
-     * copied (a whole-store copy takes seconds). The copy may then hold entries past the snapshot's index;
-     * that is harmless, since the store records its own applied index and replay skips what it holds.
+     * Persists on the {@code saver} thread: the apply thread goes on applying meanwhile, so the store may
+     * be durable past the snapshot's index. jraft drops the log up to that index once {@code done} runs.
      */
     @Override
     public void onSnapshotSave(SnapshotWriter writer, Closure done) {
         try {
-            saver.execute(() -> save(writer, done));
+            saver.execute(() -> save(done));
         } catch (java.util.concurrent.RejectedExecutionException stopping) {
             done.run(new Status(RaftError.ESHUTDOWN, "snapshot save refused: the engine is stopping"));
         }
     }
 
-    private void save(SnapshotWriter writer, Closure done) {
+    private void save(Closure done) {
         try {
-            Path root = Path.of(writer.getPath());
-            Path state = root.resolve(STATE_DIR);
-            stateMachine.saveSnapshot(state);
-            try (Stream<Path> files = Files.walk(state)) {
-                for (Path f : files.filter(Files::isRegularFile).toList()) {
-                    if (!writer.addFile(root.relativize(f).toString())) {
-                        throw new IOException("jraft refused snapshot file " + f);
-                    }
-                }
-            }
+            stateMachine.persist();
             done.run(Status.OK());
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "saving snapshot failed", e);
             done.run(new Status(RaftError.EIO, "snapshot save failed: %s", e.getMessage()));
         }
+    }
+
+    /** Writes the state machine's checkpoint to {@code state}, for {@link OnDemandSnapshotStorage}. */
+    void writeState(Path state) {
+        stateMachine.saveSnapshot(state);
+    }
+
+    String loadFailure() {
+        return loadFailure;
     }
 
     @Override
@@ -173,10 +173,21 @@ final class FsmAdapter extends StateMachineAdapter {
             return false;
         }
         long index = meta.getLastIncludedIndex();
-        if (index <= stateMachine.appliedIndex()) {
+        long applied = stateMachine.appliedIndex();
+        if (index <= applied) {
             LOG.log(System.Logger.Level.INFO, "store already holds index {0} >= snapshot {1}; keeping it",
-                    stateMachine.appliedIndex(), index);
+                    applied, index);
             return true;
+        }
+        if (reader.listFiles().isEmpty()) {
+            // This member's own snapshot: it vouched for a store durable up to its index, and the log
+            // before that is gone. Replaying from here would skip entries, so refuse to start.
+            loadFailure = "the local store holds entries up to index " + applied + " but the raft snapshot in "
+                    + reader.getPath() + " recorded it as durable up to " + index
+                    + " and the log before that is gone: the store was lost or rolled back. Remove this member"
+                    + " and add it back with an empty data directory.";
+            LOG.log(System.Logger.Level.ERROR, loadFailure);
+            return false;
         }
         stateMachine.loadSnapshot(Path.of(reader.getPath()).resolve(STATE_DIR));
         lastSnapshotIndex = index;

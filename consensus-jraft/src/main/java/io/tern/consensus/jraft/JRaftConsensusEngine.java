@@ -103,6 +103,7 @@ final class JRaftConsensusEngine implements ConsensusEngine {
         opts.setLogUri(dir.resolve("log").toString());
         opts.setRaftMetaUri(dir.resolve("meta").toString());
         opts.setSnapshotUri(dir.resolve("snapshot").toString());
+        opts.setServiceFactory(OnDemandSnapshotStorage.serviceFactory(fsm::writeState));
         opts.setInitialConf(initial);
         int electionMs = (int) config.electionTimeout().toMillis();
         opts.setElectionTimeoutMs(electionMs);
@@ -129,10 +130,15 @@ final class JRaftConsensusEngine implements ConsensusEngine {
         if (!rpcServer.init(null)) {
             throw new IllegalStateException("cannot listen for peers on " + config.listen());
         }
-        node = RaftServiceFactory.createAndInitRaftNode(GROUP, self, opts);
+        try {
+            node = RaftServiceFactory.createAndInitRaftNode(GROUP, self, opts);
+        } catch (IllegalStateException e) {
+            String why = fsm.loadFailure();
+            throw stopPeerServer(why == null ? e : new IllegalStateException("member " + config.memberName() + ": " + why, e));
+        }
         if (node == null) {
-            rpcServer.shutdown();
-            throw new IllegalStateException("SOFAJRaft failed to start member " + config.memberName() + " in " + dir);
+            throw stopPeerServer(new IllegalStateException(
+                    "SOFAJRaft failed to start member " + config.memberName() + " in " + dir));
         }
         LOG.log(System.Logger.Level.INFO, "raft member {0} at {1} started in {2}{3}", config.memberName(),
                 config.self(), dir, config.joining() ? ", waiting to be added to the group" : "");
@@ -300,6 +306,13 @@ final class JRaftConsensusEngine implements ConsensusEngine {
                 fsm.snapshotFinished();
             });
         }
+    }
+
+    /** Stops listening for peers after a failed start (close() must not stop it again) and returns {@code e}. */
+    private IllegalStateException stopPeerServer(IllegalStateException e) {
+        rpcServer.shutdown();
+        rpcServer = null;
+        return e;
     }
 
     @Override

@@ -171,6 +171,7 @@ class JRaftClusterTest {
         lead.engine().reconfigure(new Membership(before.voters(), Set.of(fourth))).get(10, TimeUnit.SECONDS);
         await("the learner catches up", () -> m4.sm().applied.contains("s99"));
         assertThat(m4.sm().snapshotsLoaded).as("a new member behind a truncated log installs a snapshot").isPositive();
+        assertThat(lead.sm().checkpointsWritten).as("the leader wrote its state for the install").isPositive();
         assertThat(lead.engine().membership().learners()).containsExactly(fourth);
 
         Set<PeerAddress> four = new java.util.HashSet<>(before.voters());

@@ -32,6 +32,9 @@ class JRaftConsensusEngineTest {
         final List<Integer> batchSizes = new CopyOnWriteArrayList<>();
         volatile long durableIndex;
         volatile int snapshotsLoaded;
+        /** What {@link #persist} made durable: a restart after a crash starts from here. */
+        volatile long persistedIndex;
+        volatile int checkpointsWritten;
 
         Recorder(long durableIndex) {
             this.durableIndex = durableIndex;
@@ -70,7 +73,13 @@ class JRaftConsensusEngineTest {
         }
 
         @Override
+        public void persist() {
+            persistedIndex = durableIndex;
+        }
+
+        @Override
         public void saveSnapshot(Path dir) {
+            checkpointsWritten++;
             try {
                 Files.createDirectories(dir);
                 Files.writeString(dir.resolve("index"), Long.toString(durableIndex));
@@ -100,9 +109,44 @@ class JRaftConsensusEngineTest {
     }
 
     static ConsensusConfig config(Path dir, int port) {
+        return config(dir, port, 0);
+    }
+
+    static ConsensusConfig config(Path dir, int port, long snapshotCount) {
         PeerAddress self = new PeerAddress("127.0.0.1", port);
         return new ConsensusConfig("m1", self, self, dir, List.of(self),
-                Duration.ofMillis(100), Duration.ofMillis(1000), 0, Duration.ofSeconds(10));
+                Duration.ofMillis(100), Duration.ofMillis(1000), snapshotCount, Duration.ofSeconds(10));
+    }
+
+    /** The files of the newest raft snapshot under {@code dir}, relative to its directory; empty if none. */
+    static List<String> newestSnapshotFiles(Path dir) throws IOException {
+        Path root = dir.resolve("snapshot");
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        try (var snaps = Files.list(root)) {
+            var newest = snaps.filter(p -> p.getFileName().toString().startsWith("snapshot_"))
+                    .max(java.util.Comparator.comparingLong(
+                            p -> Long.parseLong(p.getFileName().toString().substring("snapshot_".length()))));
+            if (newest.isEmpty()) {
+                return List.of();
+            }
+            try (var files = Files.walk(newest.get())) {
+                return files.filter(Files::isRegularFile).map(f -> newest.get().relativize(f).toString()).sorted().toList();
+            }
+        }
+    }
+
+    /** Proposes c0..c{n-1} and waits until a snapshot has been taken and the store persisted for it. */
+    private static void proposeUntilSnapshot(ConsensusEngine engine, Recorder sm, Path dir, int n) throws Exception {
+        for (int i = 0; i < n; i++) {
+            engine.propose(("c" + i).getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (newestSnapshotFiles(dir).isEmpty() || sm.persistedIndex == 0) {
+            assertThat(System.nanoTime()).as("a snapshot is taken in time").isLessThan(deadline);
+            Thread.sleep(20);
+        }
     }
 
     static void awaitLeader(ConsensusEngine engine) throws InterruptedException {
@@ -177,6 +221,48 @@ class JRaftConsensusEngineTest {
             assertThat(second.applied).as("a linearizable read waits for the replay").containsExactly("c7", "c8", "c9");
             engine.propose("c10".getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
             assertThat(second.applied).containsExactly("c7", "c8", "c9", "c10");
+        }
+    }
+
+    @Test
+    void aSnapshotMakesTheStoreDurableAndCopiesNothing(@TempDir Path dir) throws Exception {
+        int port = freePort();
+        Recorder first = new Recorder(0);
+        try (ConsensusEngine engine = new JRaftConsensusProvider().create(config(dir, port, 20), first, PeerCalls.NONE)) {
+            engine.start();
+            awaitLeader(engine);
+            proposeUntilSnapshot(engine, first, dir, 50);
+            assertThat(newestSnapshotFiles(dir)).as("only jraft's metadata: the store is the snapshot")
+                    .containsExactly("__raft_snapshot_meta");
+            assertThat(first.checkpointsWritten).as("no follower asked for a copy").isZero();
+        }
+        // After a crash the store comes back as persisted; the log after the snapshot is replayed onto it.
+        Recorder second = new Recorder(first.persistedIndex);
+        try (ConsensusEngine engine = new JRaftConsensusProvider().create(config(dir, port, 20), second, PeerCalls.NONE)) {
+            engine.start();
+            awaitLeader(engine);
+            engine.propose("after".getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
+            assertThat(second.snapshotsLoaded).as("the store already holds the snapshot").isZero();
+            assertThat(second.applied).last().isEqualTo("after");
+            assertThat(second.durableIndex).isGreaterThan(first.durableIndex);
+        }
+    }
+
+    @Test
+    void aStoreBehindItsOwnSnapshotRefusesToStart(@TempDir Path dir) throws Exception {
+        int port = freePort();
+        Recorder first = new Recorder(0);
+        try (ConsensusEngine engine = new JRaftConsensusProvider().create(config(dir, port, 20), first, PeerCalls.NONE)) {
+            engine.start();
+            awaitLeader(engine);
+            proposeUntilSnapshot(engine, first, dir, 50);
+        }
+        Recorder lost = new Recorder(0);
+        try (ConsensusEngine engine = new JRaftConsensusProvider().create(config(dir, port, 20), lost, PeerCalls.NONE)) {
+            assertThat(org.assertj.core.api.Assertions.catchThrowable(engine::start))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("the store was lost or rolled back");
+            assertThat(lost.applied).as("nothing replayed onto a store with a gap").isEmpty();
         }
     }
 }

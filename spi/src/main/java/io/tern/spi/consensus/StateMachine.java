@@ -5,8 +5,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * What the replicated log drives. Every method is called by the consensus engine on its single apply
- * thread, one call at a time, so implementations need no locking against each other.
+ * What the replicated log drives. Every method but {@link #persist} and {@link #saveSnapshot} is called
+ * by the consensus engine on its single apply thread, one call at a time, so implementations need no
+ * locking against each other; those two run on other engine threads while entries are applied.
  */
 public interface StateMachine {
 
@@ -33,7 +34,18 @@ public interface StateMachine {
     /** Decodes what {@link #encodeResult} produced on another member. */
     Object decodeResult(byte[] encoded);
 
-    /** Writes a consistent copy of the state, as of {@link #appliedIndex()}, into {@code dir} (which does not exist yet). */
+    /**
+     * Makes the effects of every entry applied so far durable. A raft snapshot is this call: once it
+     * returns, the engine may drop the log up to the index it has applied, so after a crash the local
+     * state must come back at least that far.
+     */
+    void persist();
+
+    /**
+     * Writes a consistent copy of the state into {@code dir} (which does not exist yet), for a member that
+     * installs a snapshot. The copy holds at least every entry applied before the call, and may hold
+     * later ones: replay after {@link #loadSnapshot} skips what the copy's {@link #appliedIndex()} covers.
+     */
     void saveSnapshot(Path dir);
 
     /** Replaces the state with a copy written by {@link #saveSnapshot}. */
