@@ -36,7 +36,6 @@ import io.tern.api.watch.WatchConfig;
 import io.tern.api.watch.WatchHub;
 import io.tern.api.kv.KvService;
 import io.tern.api.maintenance.MaintenanceService;
-import io.tern.api.proto.etcdserverpb.AuthGrpc;
 import io.tern.server.config.ServerConfig;
 import io.tern.server.grpc.ClusterEndpoint;
 import io.tern.server.grpc.ConnectionTracker;
@@ -44,6 +43,11 @@ import io.tern.server.grpc.ElectionEndpoint;
 import io.tern.server.grpc.LockEndpoint;
 import io.tern.server.grpc.StreamReaper;
 import io.tern.server.grpc.KvEndpoint;
+import io.tern.server.grpc.AuthEndpoint;
+import io.tern.server.grpc.AuthInterceptor;
+import io.tern.api.auth.AuthGuard;
+import io.tern.api.auth.AuthService;
+import io.tern.api.auth.AuthStore;
 import io.tern.server.grpc.LearnerGuard;
 import io.tern.api.proto.etcdserverpb.Member;
 import java.util.function.BooleanSupplier;
@@ -81,6 +85,8 @@ public final class TernServer implements AutoCloseable {
     /** Concurrent HTTP/2 streams one client connection may hold open (watch and keep-alive streams count). */
     private static final int MAX_STREAMS_PER_CONNECTION = 16_384;
     private static final Duration RECONCILE_INTERVAL = Duration.ofMillis(500);
+    /** How long a failed Authenticate waits before it answers (see the README's password-guessing note). */
+    private static final Duration AUTH_FAILURE_DELAY = Duration.ofSeconds(1);
     private static final Duration PUBLISH_RETRY = Duration.ofMillis(500);
     /** How long a joining member waits to be added to the raft group and receive the member records. */
     private static final Duration JOIN_TIMEOUT = Duration.ofSeconds(60);
@@ -97,7 +103,8 @@ public final class TernServer implements AutoCloseable {
     /** What the endpoints serve; built once consensus exists, closed before it. */
     private record Services(KvService kv, MaintenanceService maintenance, ClusterService cluster, WatchHub watches,
                             LeaseService leases, LeaseExpiry expiry, ConnectionTracker connections,
-                            MemberReconciler reconciler, MemberPublisher publisher, BooleanSupplier learner) {
+                            MemberReconciler reconciler, MemberPublisher publisher, BooleanSupplier learner,
+                            AuthService auth, AuthGuard guard) {
         void close() {
             try {
                 publisher.close();
@@ -140,8 +147,9 @@ public final class TernServer implements AutoCloseable {
         ClusterMembers members = new ClusterMembers(bootstrap.view());
 
         Lessor lessor = new Lessor(System::nanoTime);
+        AuthStore auth = new AuthStore(config.auth().tokenTtl(), config.auth().bcryptCost());
         KvStateMachine sm = new KvStateMachine(storage, StorageConfig.of(dir.kv()),
-                new StorageContext(config.name()), headers, lessor, config.electionTimeout(), members);
+                new StorageContext(config.name()), headers, lessor, config.electionTimeout(), members, auth);
         // The member's raft identity is its first peer URL: as recorded in the member records (a
         // MemberUpdate may have moved it), else as it first started.
         URI selfPeer = URI.create(members.view().byId(headers.memberId()).filter(m -> m.getPeerURLsCount() > 0)
@@ -197,7 +205,9 @@ public final class TernServer implements AutoCloseable {
                 new MemberReconciler(consensus, members, proposer, peers, RECONCILE_INTERVAL, requestTimeout),
                 new MemberPublisher(members, proposer, headers::memberId, config.name(),
                         config.advertiseClientUrls().stream().map(Bootstrap::urlString).toList(), PUBLISH_RETRY),
-                () -> members.view().byId(headers.memberId()).map(Member::getIsLearner).orElse(false));
+                () -> members.view().byId(headers.memberId()).map(Member::getIsLearner).orElse(false),
+                new AuthService(proposer, auth, sm::store, headers, AUTH_FAILURE_DELAY),
+                new AuthGuard(auth, id -> sm.store().leaseKeys(id)));
         CompletableFuture<MemberIdentity.Stop> selfStop = new CompletableFuture<>();
         MemberIdentity identity = new MemberIdentity(dir, bootstrap, headers, selfStop::complete);
         members.listen(identity);
@@ -327,6 +337,7 @@ public final class TernServer implements AutoCloseable {
         GrpcRouting.Builder grpc = GrpcRouting.builder()
                 .intercept(new MessageSizeLimit(config.maxRequestBytes() + GRPC_OVERHEAD_BYTES))
                 .intercept(new LearnerGuard(services.learner()))
+                .intercept(new AuthInterceptor(services.guard()))
                 .intercept(services.connections().contextKeeper())
                 .intercept(StreamReaper.interceptor(services.connections()))
                 .service(new KvEndpoint(services.kv()))
@@ -338,8 +349,7 @@ public final class TernServer implements AutoCloseable {
                         services.connections()))
                 .service(new ElectionEndpoint(new ElectionService(services.kv(), services.leases(), services.watches()),
                         services.connections()))
-                // Registered so clients get a gRPC UNIMPLEMENTED rather than an HTTP 404 until their work lands.
-                .service(new AuthGrpc.AuthImplBase() { });
+                .service(new AuthEndpoint(services.auth()));
         // Helidon 4.4 forgets a connection's finished streams only when their count reaches
         // maxConcurrentStreams: the limit must be finite or every stream ever opened stays in memory.
         // A client that stops reading blocks only its own sends; its watchers fall back to catching up.

@@ -16,6 +16,11 @@ final class TernHarness {
     /** Every storage engine the behaviour suites run against. */
     static final List<String> ENGINES = List.of("mvstore", "rocksdb");
 
+    /** The engines, for {@code @MethodSource("io.tern.server.TernHarness#engines")}. */
+    static java.util.stream.Stream<String> engines() {
+        return ENGINES.stream();
+    }
+
     private TernHarness() {
     }
 

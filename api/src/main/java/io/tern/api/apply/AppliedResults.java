@@ -1,5 +1,7 @@
 package io.tern.api.apply;
 
+import io.tern.api.proto.raft.AuthApplied;
+
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import io.tern.api.error.EtcdError;
@@ -46,6 +48,7 @@ final class AppliedResults {
             case MemberPromoteResponse r -> b.setMemberPromote(r);
             case Integer n -> b.setCount(n);
             case Boolean d -> b.setDone(d);
+            case AuthApplied a -> b.setAuth(a);
             case EtcdException e -> b.setError(e.error().name());
             case null, default -> throw new IllegalStateException("no wire form for applied result "
                     + (result == null ? "null" : result.getClass().getName()));
@@ -73,6 +76,7 @@ final class AppliedResults {
             case MEMBER_PROMOTE -> r.getMemberPromote();
             case COUNT -> r.getCount();
             case DONE -> r.getDone();
+            case AUTH -> r.getAuth();
             case ERROR -> EtcdError.valueOf(r.getError()).exception();
             case RESULT_NOT_SET -> throw new IllegalStateException("empty applied result from the leader");
         };

@@ -1,7 +1,12 @@
 package io.tern.api.apply;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.tern.api.auth.AuthApply;
+import io.tern.api.auth.AuthStore;
 import io.tern.api.cluster.ClusterMembers;
+import io.tern.api.proto.raft.AuthApplied;
+import io.tern.api.proto.raft.AuthChange;
+import io.tern.api.proto.raft.AuthData;
 import io.tern.api.cluster.MemberApply;
 import io.tern.api.cluster.ResponseHeaders;
 import io.tern.api.proto.etcdserverpb.Member;
@@ -53,6 +58,7 @@ public final class KvStateMachine implements StateMachine {
     private final Lessor lessor;
     private final Duration leaderExtend;
     private final ClusterMembers members;
+    private final AuthStore auth;
     private final List<CommitListener> listeners = new CopyOnWriteArrayList<>();
     private volatile KvStore store;
 
@@ -74,9 +80,11 @@ public final class KvStateMachine implements StateMachine {
      * @param lessor       the lease view this state machine keeps up to date
      * @param leaderExtend extra time every lease gets when this member becomes leader (etcd: the election timeout)
      * @param members      the member view this state machine keeps up to date
+     * @param auth         the auth view this state machine keeps up to date
      */
     public KvStateMachine(StorageProvider provider, StorageConfig storageConfig, StorageContext context,
-                          ResponseHeaders headers, Lessor lessor, Duration leaderExtend, ClusterMembers members) {
+                          ResponseHeaders headers, Lessor lessor, Duration leaderExtend, ClusterMembers members,
+                          AuthStore auth) {
         this.provider = provider;
         this.storageConfig = storageConfig;
         this.context = context;
@@ -84,9 +92,11 @@ public final class KvStateMachine implements StateMachine {
         this.lessor = lessor;
         this.leaderExtend = leaderExtend;
         this.members = members;
+        this.auth = auth;
         this.store = KvStore.open(provider.create(storageConfig, context));
         resetLessor();
         members.reload(store);
+        auth.reload(authData(store.authData()));
     }
 
     /** Adds a listener; call before consensus starts so that no commit is missed. */
@@ -109,7 +119,7 @@ public final class KvStateMachine implements StateMachine {
         KvStore s = store;
         long applied = s.appliedIndex();
         List<Object> results = new ArrayList<>(entries.size());
-        List<Runnable> lessorUpdates = new ArrayList<>();
+        List<Runnable> afterCommit = new ArrayList<>();
         boolean[] membership = {false};
         KvStoreTxn txn = s.beginWrite();
         long last = applied;
@@ -119,7 +129,7 @@ public final class KvStateMachine implements StateMachine {
                     throw new IllegalStateException("log entry " + e.index() + " handed over again; the store has applied "
                             + last);
                 }
-                results.add(applyOne(s, txn, e, lessorUpdates, membership));
+                results.add(applyOne(s, txn, e, afterCommit, membership));
                 last = e.index();
             }
             txn.commit(last);
@@ -129,9 +139,9 @@ public final class KvStateMachine implements StateMachine {
         }
         // The batch is durable and applied: a failure past this point must not fail the entries.
         try {
-            lessorUpdates.forEach(Runnable::run);
+            afterCommit.forEach(Runnable::run);
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "lease bookkeeping failed after applying index " + last, e);
+            LOG.log(System.Logger.Level.ERROR, "lease or auth bookkeeping failed after applying index " + last, e);
         }
         if (membership[0]) {
             try {
@@ -162,13 +172,24 @@ public final class KvStateMachine implements StateMachine {
         lessor.demote();
     }
 
+    private static AuthData authData(byte[] record) {
+        if (record == null) {
+            return AuthApply.initial();
+        }
+        try {
+            return AuthData.parseFrom(record);
+        } catch (InvalidProtocolBufferException ex) {
+            throw new IllegalStateException("undecodable auth record in the store", ex);
+        }
+    }
+
     private void resetLessor() {
         Map<Long, Long> ttls = new HashMap<>();
         store.leases(ttls::put);
         lessor.reset(ttls);
     }
 
-    private Object applyOne(KvStore s, KvStoreTxn txn, LogEntry e, List<Runnable> lessorUpdates, boolean[] membership) {
+    private Object applyOne(KvStore s, KvStoreTxn txn, LogEntry e, List<Runnable> afterCommit, boolean[] membership) {
         RaftRequest request;
         try {
             request = RaftRequest.parseFrom(e.data());
@@ -204,14 +225,14 @@ public final class KvStateMachine implements StateMachine {
                 case LEASE_GRANT -> {
                     LeaseGrantRequest g = request.getLeaseGrant();
                     txn.grantLease(g.getID(), g.getTTL());
-                    lessorUpdates.add(() -> lessor.granted(g.getID(), g.getTTL()));
+                    afterCommit.add(() -> lessor.granted(g.getID(), g.getTTL()));
                     yield LeaseGrantResponse.newBuilder().setHeader(headers.header(txn.endEntry(), e.term()))
                             .setID(g.getID()).setTTL(g.getTTL()).build();
                 }
                 case LEASE_REVOKE -> {
                     long id = request.getLeaseRevoke().getID();
                     txn.revokeLease(id);
-                    lessorUpdates.add(() -> lessor.revoked(id));
+                    afterCommit.add(() -> lessor.revoked(id));
                     yield LeaseRevokeResponse.newBuilder().setHeader(headers.header(txn.endEntry(), e.term())).build();
                 }
                 case LEASE_EXPIRE -> {
@@ -222,7 +243,7 @@ public final class KvStateMachine implements StateMachine {
                             txn.beginEntry();
                             txn.revokeLease(id);
                             txn.endEntry();
-                            lessorUpdates.add(() -> lessor.revoked(id));
+                            afterCommit.add(() -> lessor.revoked(id));
                             revoked++;
                         }
                     }
@@ -263,6 +284,16 @@ public final class KvStateMachine implements StateMachine {
                     membership[0] = true;
                     txn.endEntry();
                     yield Boolean.TRUE;
+                }
+                case AUTH -> {
+                    AuthChange change = request.getAuth();
+                    AuthData before = authData(txn.authData());
+                    AuthData after = AuthApply.apply(before, change);
+                    if (after != before) {
+                        txn.putAuthData(after.toByteArray());
+                    }
+                    afterCommit.add(() -> auth.applied(change, after));
+                    yield AuthApplied.newBuilder().setHeader(headers.header(txn.endEntry(), e.term())).build();
                 }
                 case REQUEST_NOT_SET -> throw new IllegalStateException("empty request in log entry " + e.index());
             };
@@ -306,6 +337,7 @@ public final class KvStateMachine implements StateMachine {
         store = KvStore.open(engine);
         resetLessor();
         members.reload(store);
+        auth.reload(authData(store.authData()));
         for (CommitListener l : listeners) {
             l.replaced();
         }

@@ -27,6 +27,8 @@ public final class KvStore implements AutoCloseable {
     static final byte[] META_COMPACT = KeyLayout.meta("compact-revision");
     static final byte[] META_COMPACT_DONE = KeyLayout.meta("compact-finished");
     static final byte[] META_CLUSTER_ID = KeyLayout.meta("cluster-id");
+    /** Every user and role and the auth switch, one record (the auth layer's encoding). */
+    static final byte[] META_AUTH = KeyLayout.meta("auth");
 
     private final StorageEngine engine;
     /** Serializes engine writes between the apply thread and the compactor. */
@@ -114,6 +116,11 @@ public final class KvStore implements AutoCloseable {
     /** True when member {@code id} was removed from the cluster, as of the last commit. */
     public boolean memberRemoved(long id) {
         return engine.get(KeyLayout.removedMemberKey(id)) != null;
+    }
+
+    /** The auth record as of the last commit (the auth layer's encoding); null before any auth change. */
+    public byte[] authData() {
+        return engine.get(META_AUTH);
     }
 
     /** The cluster id recorded by the cluster's first entry; 0 before it is applied. */

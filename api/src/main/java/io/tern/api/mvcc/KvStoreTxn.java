@@ -227,6 +227,17 @@ public final class KvStoreTxn {
         KvStoreLeases.members(view, visitor);
     }
 
+    /** Replaces the auth record (the auth layer's encoding). */
+    public void putAuthData(byte[] record) {
+        requireWritable();
+        batch.put(KvStore.META_AUTH, record);
+    }
+
+    /** The auth record as seen inside this transaction; null before any auth change. */
+    public byte[] authData() {
+        return view.get(KvStore.META_AUTH);
+    }
+
     /** Records the cluster id; it is written once, by the cluster's first entry. */
     public void setClusterId(long id) {
         requireWritable();

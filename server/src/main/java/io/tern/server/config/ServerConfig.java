@@ -29,6 +29,7 @@ import java.util.Objects;
  * @param electionTimeout       {@code --election-timeout}
  * @param snapshotCount         {@code --snapshot-count}
  * @param watchProgressInterval {@code --experimental-watch-progress-notify-interval}
+ * @param auth                  {@code --auth-token-ttl}, {@code --bcrypt-cost}
  */
 public record ServerConfig(
         String name,
@@ -47,11 +48,30 @@ public record ServerConfig(
         Duration heartbeat,
         Duration electionTimeout,
         long snapshotCount,
-        Duration watchProgressInterval) {
+        Duration watchProgressInterval,
+        Auth auth) {
+
+    /**
+     * @param tokenTtl   {@code --auth-token-ttl}: a simple token's life past its last use
+     * @param bcryptCost {@code --bcrypt-cost}: of the password hashes this member makes (4 to 31)
+     */
+    public record Auth(Duration tokenTtl, int bcryptCost) {
+        public static final Auth DEFAULTS = new Auth(Duration.ofSeconds(300), 10);
+
+        public Auth {
+            if (bcryptCost < 4 || bcryptCost > 31) {
+                throw new IllegalArgumentException("--bcrypt-cost must be between 4 and 31, got " + bcryptCost);
+            }
+            if (tokenTtl.isNegative() || tokenTtl.isZero()) {
+                throw new IllegalArgumentException("--auth-token-ttl must be positive");
+            }
+        }
+    }
 
     public ServerConfig {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(auth, "auth");
         listenClientUrls = List.copyOf(listenClientUrls);
         advertiseClientUrls = List.copyOf(advertiseClientUrls);
         listenPeerUrls = List.copyOf(listenPeerUrls);
@@ -100,7 +120,7 @@ public record ServerConfig(
         URI client = URI.create("http://127.0.0.1:" + clientPort);
         return new ServerConfig(name, dataDir, List.of(client), List.of(client), List.of(peer), List.of(peer),
                 Map.of(name, List.of(peer)), "etcd-cluster", false, 1, backend, 1536 * 1024, 128,
-                Duration.ofMillis(100), Duration.ofMillis(1000), 100_000, Duration.ofMinutes(10));
+                Duration.ofMillis(100), Duration.ofMillis(1000), 100_000, Duration.ofMinutes(10), Auth.DEFAULTS);
     }
 
     /** This configuration with another {@code --snapshot-count}. */
@@ -108,7 +128,7 @@ public record ServerConfig(
         return new ServerConfig(name, dataDir, listenClientUrls, advertiseClientUrls, listenPeerUrls,
                 initialAdvertisePeerUrls, initialCluster, initialClusterToken, joinExisting, maxLearners, storageBackend,
                 maxRequestBytes, maxTxnOps, heartbeat,
-                electionTimeout, count, watchProgressInterval);
+                electionTimeout, count, watchProgressInterval, auth);
     }
 
     /** This configuration with another watch progress notification interval. */
@@ -116,6 +136,13 @@ public record ServerConfig(
         return new ServerConfig(name, dataDir, listenClientUrls, advertiseClientUrls, listenPeerUrls,
                 initialAdvertisePeerUrls, initialCluster, initialClusterToken, joinExisting, maxLearners, storageBackend,
                 maxRequestBytes, maxTxnOps, heartbeat,
-                electionTimeout, snapshotCount, interval);
+                electionTimeout, snapshotCount, interval, auth);
+    }
+
+    /** This configuration with other auth settings. */
+    public ServerConfig withAuth(Auth other) {
+        return new ServerConfig(name, dataDir, listenClientUrls, advertiseClientUrls, listenPeerUrls,
+                initialAdvertisePeerUrls, initialCluster, initialClusterToken, joinExisting, maxLearners, storageBackend,
+                maxRequestBytes, maxTxnOps, heartbeat, electionTimeout, snapshotCount, watchProgressInterval, other);
     }
 }

@@ -84,6 +84,14 @@ public final class TernCommand {
             description = "Interval of progress notifications to watchers that ask for them (Go duration).")
     String watchProgressNotifyInterval;
 
+    @Option(names = "--auth-token-ttl", defaultValue = "300",
+            description = "Seconds a simple auth token lives past its last use.")
+    long authTokenTtl;
+
+    @Option(names = "--bcrypt-cost", defaultValue = "10",
+            description = "Cost of the bcrypt hashes of user passwords (4 to 31).")
+    int bcryptCost;
+
     /** Turns the parsed flags into a validated configuration. */
     public ServerConfig toConfig() {
         if (!"new".equals(initialClusterState) && !"existing".equals(initialClusterState)) {
@@ -99,7 +107,8 @@ public final class TernCommand {
                 peers, cluster, initialClusterToken, "existing".equals(initialClusterState), maxLearners,
                 storageBackend, maxRequestBytes, maxTxnOps, Duration.ofMillis(heartbeatMs),
                 Duration.ofMillis(electionTimeoutMs), snapshotCount,
-                GoDuration.parse("--experimental-watch-progress-notify-interval", watchProgressNotifyInterval));
+                GoDuration.parse("--experimental-watch-progress-notify-interval", watchProgressNotifyInterval),
+                new ServerConfig.Auth(Duration.ofSeconds(authTokenTtl), bcryptCost));
     }
 
     static List<URI> urls(String flag, String csv) {
