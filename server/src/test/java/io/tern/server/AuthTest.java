@@ -176,4 +176,26 @@ class AuthTest {
         assertThat(catchThrowable(() -> auth.userRevokeRole(bs("carol"), bs("reader")).get()))
                 .hasStackTraceContaining("etcdserver: role is not granted to the user");
     }
+
+    @ParameterizedTest
+    @MethodSource("io.tern.server.TernHarness#engines")
+    void anUnknownTokenIsRefusedButMayStillAuthenticate(String engine) throws Exception {
+        io.grpc.ManagedChannel channel = io.grpc.ManagedChannelBuilder
+                .forAddress("127.0.0.1", servers.get(engine).clientPort(0)).usePlaintext().build();
+        try {
+            io.grpc.Metadata md = new io.grpc.Metadata();
+            md.put(io.grpc.Metadata.Key.of("token", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "bogus.1");
+            var kv = io.tern.api.proto.etcdserverpb.KVGrpc.newBlockingStub(channel)
+                    .withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(md));
+            assertThat(catchThrowable(() -> kv.range(io.tern.api.proto.etcdserverpb.RangeRequest.newBuilder()
+                    .setKey(com.google.protobuf.ByteString.copyFromUtf8("r/a")).build())))
+                    .hasMessageContaining("UNAUTHENTICATED: etcdserver: invalid auth token");
+            var auth = io.tern.api.proto.etcdserverpb.AuthGrpc.newBlockingStub(channel)
+                    .withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(md));
+            assertThat(auth.authenticate(io.tern.api.proto.etcdserverpb.AuthenticateRequest.newBuilder()
+                    .setName("alice").setPassword("alicepw").build()).getToken()).isNotEmpty();
+        } finally {
+            channel.shutdownNow();
+        }
+    }
 }

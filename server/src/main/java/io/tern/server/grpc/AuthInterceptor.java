@@ -8,10 +8,13 @@ import io.grpc.Status;
 import io.tern.api.auth.AuthGuard;
 import io.tern.api.auth.AuthStore.Caller;
 import io.tern.api.error.ErrorMapper;
+import io.tern.api.proto.etcdserverpb.AuthStatusRequest;
+import io.tern.api.proto.etcdserverpb.AuthenticateRequest;
 
 /**
  * etcd's auth on every call: the caller is named by the {@code token} metadata (or {@code authorization},
- * as etcd's gateway sends it), checked when the call starts, and each request message is checked against
+ * as etcd's gateway sends it), resolved when the call starts (an unknown or expired one refuses every
+ * request but {@code Authenticate} and {@code AuthStatus}), and each request message is checked against
  * that caller's current rights before its handler sees it ({@link AuthGuard}). A refused message ends
  * the call with etcd's error; the server goes on serving everyone else.
  */
@@ -39,8 +42,10 @@ public final class AuthInterceptor implements ServerInterceptor {
         try {
             caller = guard.store().caller(token, null);
         } catch (RuntimeException e) {
-            call.close(ErrorMapper.toStatus(e), new Metadata());
-            return new ServerCall.Listener<>() { };
+            // A stale token must not stop the client from authenticating again (clients resend it).
+            Status invalid = ErrorMapper.toStatus(e);
+            return new RefusingListener<>(call, next.startCall(call, headers),
+                    m -> m instanceof AuthenticateRequest || m instanceof AuthStatusRequest ? null : invalid);
         }
         return new RefusingListener<>(call, next.startCall(call, headers), m -> refusal(caller, m));
     }
