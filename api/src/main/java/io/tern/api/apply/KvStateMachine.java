@@ -94,9 +94,7 @@ public final class KvStateMachine implements StateMachine {
         this.members = members;
         this.auth = auth;
         this.store = KvStore.open(provider.create(storageConfig, context));
-        resetLessor();
-        members.reload(store);
-        auth.reload(authData(store.authData()));
+        reloadViews();
     }
 
     /** Adds a listener; call before consensus starts so that no commit is missed. */
@@ -181,6 +179,13 @@ public final class KvStateMachine implements StateMachine {
         } catch (InvalidProtocolBufferException ex) {
             throw new IllegalStateException("undecodable auth record in the store", ex);
         }
+    }
+
+    /** Rebuilds the lease, member and auth views from the store (start-up, snapshot install). */
+    private void reloadViews() {
+        resetLessor();
+        members.reload(store);
+        auth.reload(authData(store.authData()));
     }
 
     private void resetLessor() {
@@ -335,9 +340,7 @@ public final class KvStateMachine implements StateMachine {
         provider.restore(dir, storageConfig.directory());
         StorageEngine engine = provider.create(storageConfig, context);
         store = KvStore.open(engine);
-        resetLessor();
-        members.reload(store);
-        auth.reload(authData(store.authData()));
+        reloadViews();
         for (CommitListener l : listeners) {
             l.replaced();
         }

@@ -9,6 +9,7 @@ import io.tern.api.proto.v3electionpb.ProclaimRequest;
 import io.tern.api.proto.v3electionpb.ResignRequest;
 import io.tern.api.proto.v3lockpb.LockRequest;
 import io.tern.api.proto.v3lockpb.UnlockRequest;
+import io.tern.spi.storage.Bytes;
 
 import java.util.List;
 import java.util.function.LongFunction;
@@ -117,7 +118,8 @@ public final class AuthGuard {
     }
 
     private void prefix(Caller caller, ByteString prefix, boolean write) {
-        ByteString end = ByteString.copyFrom(prefixEnd(prefix.toByteArray()));
+        byte[] past = Bytes.prefixEnd(prefix.toByteArray());
+        ByteString end = past == null ? ByteString.copyFrom(new byte[] {0}) : ByteString.copyFrom(past);
         read(caller, prefix, end);
         if (write) {
             write(caller, prefix, end);
@@ -130,16 +132,5 @@ public final class AuthGuard {
 
     private void write(Caller caller, ByteString key, ByteString rangeEnd) {
         auth.checkWrite(caller, key.toByteArray(), rangeEnd.toByteArray());
-    }
-
-    private static byte[] prefixEnd(byte[] prefix) {
-        byte[] end = prefix.clone();
-        for (int i = end.length - 1; i >= 0; i--) {
-            if (end[i] != (byte) 0xFF) {
-                end[i]++;
-                return java.util.Arrays.copyOf(end, i + 1);
-            }
-        }
-        return new byte[] {0};
     }
 }

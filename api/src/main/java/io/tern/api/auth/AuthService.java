@@ -57,8 +57,11 @@ public final class AuthService {
     }
 
     public CompletableFuture<AuthStatusResponse> status(AuthStatusRequest r) {
-        return read().thenApply(h -> AuthStatusResponse.newBuilder().setHeader(h)
-                .setEnabled(auth.data().getEnabled()).setAuthRevision(auth.data().getRevision()).build());
+        return read().thenApply(h -> {
+            var data = auth.data();
+            return AuthStatusResponse.newBuilder().setHeader(h)
+                    .setEnabled(data.getEnabled()).setAuthRevision(data.getRevision()).build();
+        });
     }
 
     /** Blocks the calling (virtual) thread for the password check and, on failure, the delay. */

@@ -97,14 +97,7 @@ public final class AuthStore {
         if (!v.data().getEnabled()) {
             return;
         }
-        if (caller.user() == null || caller.user().isEmpty()) {
-            throw EtcdError.USER_EMPTY.exception();
-        }
-        User u = AuthApply.user(v.data(), caller.user());
-        if (u == null) {
-            throw EtcdError.USER_NOT_FOUND.exception();
-        }
-        if (!u.getRolesList().contains(AuthApply.ROOT)) {
+        if (!named(caller, v, EtcdError.USER_NOT_FOUND).getRolesList().contains(AuthApply.ROOT)) {
             throw EtcdError.PERMISSION_DENIED.exception();
         }
     }
@@ -133,13 +126,7 @@ public final class AuthStore {
         if (!v.data().getEnabled()) {
             return;
         }
-        if (caller.user() == null || caller.user().isEmpty()) {
-            throw EtcdError.USER_EMPTY.exception();
-        }
-        User u = AuthApply.user(v.data(), caller.user());
-        if (u == null) {
-            throw EtcdError.PERMISSION_DENIED.exception();
-        }
+        User u = named(caller, v, EtcdError.PERMISSION_DENIED);
         if (u.getRolesList().contains(AuthApply.ROOT)) {
             return;
         }
@@ -147,6 +134,18 @@ public final class AuthStore {
         if (!(write ? p.canWrite(key, rangeEnd) : p.canRead(key, rangeEnd))) {
             throw EtcdError.PERMISSION_DENIED.exception();
         }
+    }
+
+    /** The caller's user; etcd refuses a caller without a name with USER_EMPTY, an unknown one with {@code unknown}. */
+    private static User named(Caller caller, View v, EtcdError unknown) {
+        if (caller.user() == null || caller.user().isEmpty()) {
+            throw EtcdError.USER_EMPTY.exception();
+        }
+        User u = AuthApply.user(v.data(), caller.user());
+        if (u == null) {
+            throw unknown.exception();
+        }
+        return u;
     }
 
     /** True when {@code user} has {@code role} (etcd lets a user read its own roles). */

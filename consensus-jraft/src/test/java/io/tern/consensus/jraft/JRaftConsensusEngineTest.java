@@ -137,16 +137,25 @@ class JRaftConsensusEngineTest {
         }
     }
 
-    /** Proposes c0..c{n-1} and waits until a snapshot has been taken and the store persisted for it. */
-    private static void proposeUntilSnapshot(ConsensusEngine engine, Recorder sm, Path dir, int n) throws Exception {
-        for (int i = 0; i < n; i++) {
-            engine.propose(("c" + i).getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
+    /**
+     * Runs a one-member group with --snapshot-count 20, proposes c0..c49, waits until a snapshot has
+     * been taken and the store persisted for it, and stops; returns the state machine.
+     */
+    private static Recorder runPastASnapshot(Path dir, int port) throws Exception {
+        Recorder sm = new Recorder(0);
+        try (ConsensusEngine engine = new JRaftConsensusProvider().create(config(dir, port, 20), sm, PeerCalls.NONE)) {
+            engine.start();
+            awaitLeader(engine);
+            for (int i = 0; i < 50; i++) {
+                engine.propose(("c" + i).getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (newestSnapshotFiles(dir).isEmpty() || sm.persistedIndex == 0) {
+                assertThat(System.nanoTime()).as("a snapshot is taken in time").isLessThan(deadline);
+                Thread.sleep(20);
+            }
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (newestSnapshotFiles(dir).isEmpty() || sm.persistedIndex == 0) {
-            assertThat(System.nanoTime()).as("a snapshot is taken in time").isLessThan(deadline);
-            Thread.sleep(20);
-        }
+        return sm;
     }
 
     static void awaitLeader(ConsensusEngine engine) throws InterruptedException {
@@ -227,15 +236,10 @@ class JRaftConsensusEngineTest {
     @Test
     void aSnapshotMakesTheStoreDurableAndCopiesNothing(@TempDir Path dir) throws Exception {
         int port = freePort();
-        Recorder first = new Recorder(0);
-        try (ConsensusEngine engine = new JRaftConsensusProvider().create(config(dir, port, 20), first, PeerCalls.NONE)) {
-            engine.start();
-            awaitLeader(engine);
-            proposeUntilSnapshot(engine, first, dir, 50);
-            assertThat(newestSnapshotFiles(dir)).as("only jraft's metadata: the store is the snapshot")
-                    .containsExactly("__raft_snapshot_meta");
-            assertThat(first.checkpointsWritten).as("no follower asked for a copy").isZero();
-        }
+        Recorder first = runPastASnapshot(dir, port);
+        assertThat(newestSnapshotFiles(dir)).as("only jraft's metadata: the store is the snapshot")
+                .containsExactly("__raft_snapshot_meta");
+        assertThat(first.checkpointsWritten).as("no follower asked for a copy").isZero();
         // After a crash the store comes back as persisted; the log after the snapshot is replayed onto it.
         Recorder second = new Recorder(first.persistedIndex);
         try (ConsensusEngine engine = new JRaftConsensusProvider().create(config(dir, port, 20), second, PeerCalls.NONE)) {
@@ -251,12 +255,7 @@ class JRaftConsensusEngineTest {
     @Test
     void aStoreBehindItsOwnSnapshotRefusesToStart(@TempDir Path dir) throws Exception {
         int port = freePort();
-        Recorder first = new Recorder(0);
-        try (ConsensusEngine engine = new JRaftConsensusProvider().create(config(dir, port, 20), first, PeerCalls.NONE)) {
-            engine.start();
-            awaitLeader(engine);
-            proposeUntilSnapshot(engine, first, dir, 50);
-        }
+        runPastASnapshot(dir, port);
         Recorder lost = new Recorder(0);
         try (ConsensusEngine engine = new JRaftConsensusProvider().create(config(dir, port, 20), lost, PeerCalls.NONE)) {
             assertThat(org.assertj.core.api.Assertions.catchThrowable(engine::start))
