@@ -122,8 +122,12 @@ final class JRaftConsensusEngine implements ConsensusEngine {
         raft.setMaxAppendBufferSize(1024 * 1024);
         raft.setSync(true);
 
-        rpcServer = new BoltRpcServer(new com.alipay.remoting.rpc.RpcServer(
-                config.listen().host(), config.listen().port(), true));
+        com.alipay.remoting.rpc.RpcServer bolt = new com.alipay.remoting.rpc.RpcServer(
+                config.listen().host(), config.listen().port(), true);
+        // Bolt otherwise closes the listening socket in the background: a member restarted at once on
+        // the same peer port would find it still bound.
+        bolt.option(com.alipay.remoting.config.BoltServerOption.SERVER_SYNC_STOP, true);
+        rpcServer = new BoltRpcServer(bolt);
         RaftRpcServerFactory.addRaftRequestProcessors(rpcServer);
         PeerChannel.serve(rpcServer, proposals::appendForwarded, calls);
         NodeManager.getInstance().addAddress(endpoint);

@@ -205,6 +205,9 @@ class JRaftClusterTest {
         List<Member> three = startThree(0);
         Member lead = leader(three);
         Member follower = three.stream().filter(m -> m != lead).findFirst().orElseThrow();
+        // The leader knows it leads a heartbeat before its followers know it.
+        await("the follower knows the leader",
+                () -> follower.engine().status().leader().equals(java.util.Optional.of(lead.address())));
         assertThat(new String(follower.engine().callLeader("hi".getBytes(StandardCharsets.UTF_8))
                 .get(10, TimeUnit.SECONDS), StandardCharsets.UTF_8)).isEqualTo(lead.name() + ":hi");
         assertThat(new String(lead.engine().callMember(follower.address(), "yo".getBytes(StandardCharsets.UTF_8))
