@@ -29,6 +29,11 @@ record DataDir(Path root) {
         return member().resolve("raft");
     }
 
+    /** Where {@code --auto-tls} ({@code side} "client") or {@code --peer-auto-tls} ("peer") keep their certificate. */
+    Path fixtures(String side) {
+        return root.resolve("fixtures").resolve(side);
+    }
+
     /**
      * The cluster as this member first joined it. Like etcd, the {@code --initial-*} flags count only on
      * the first start; later starts use what was recorded then, so ids and the raft peer address stay put.

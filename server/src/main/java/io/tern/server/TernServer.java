@@ -45,6 +45,8 @@ import io.tern.server.grpc.StreamReaper;
 import io.tern.server.grpc.KvEndpoint;
 import io.tern.server.grpc.AuthEndpoint;
 import io.tern.server.grpc.AuthInterceptor;
+import io.tern.server.tls.TlsContexts;
+import io.tern.spi.consensus.PeerTls;
 import io.tern.api.auth.AuthGuard;
 import io.tern.api.auth.AuthService;
 import io.tern.api.auth.AuthStore;
@@ -139,6 +141,13 @@ public final class TernServer implements AutoCloseable {
         checkBindable(listenPeer);
         DataDir dir = new DataDir(config.dataDir());
         dir.claim(storage.name());
+        Optional<TlsContexts.Side> clientTls = config.listenClientUrls().stream().anyMatch(TernServer::secure)
+                ? TlsContexts.of(config.tls().client(), config.tls(), dir.fixtures("client"), config.listenClientUrls())
+                : Optional.empty();
+        Optional<PeerTls> peerTls = secure(listenPeer)
+                ? TlsContexts.of(config.tls().peer(), config.tls(), dir.fixtures("peer"), config.listenPeerUrls())
+                        .map(TlsContexts.Side::peer)
+                : Optional.empty();
 
         Bootstrap bootstrap = dir.bootstrap(() -> Bootstrap.fromConfig(config));
         List<PeerAddress> voters = bootstrap.joining() ? List.of()
@@ -147,7 +156,7 @@ public final class TernServer implements AutoCloseable {
         ClusterMembers members = new ClusterMembers(bootstrap.view());
 
         Lessor lessor = new Lessor(System::nanoTime);
-        AuthStore auth = new AuthStore(config.auth().tokenTtl(), config.auth().bcryptCost());
+        AuthStore auth = new AuthStore(io.tern.server.tls.TokenKeys.settings(config.auth()), config.auth().bcryptCost());
         KvStateMachine sm = new KvStateMachine(storage, StorageConfig.of(dir.kv()),
                 new StorageContext(config.name()), headers, lessor, config.electionTimeout(), members, auth);
         // The member's raft identity is its first peer URL: as recorded in the member records (a
@@ -164,7 +173,7 @@ public final class TernServer implements AutoCloseable {
         java.util.function.Function<PeerAddress, ConsensusEngine> engine = self -> raft.create(new ConsensusConfig(
                 config.name(), self, new PeerAddress(listenPeer.getHost(), listenPeer.getPort()), dir.raft(),
                 voters.stream().map(v -> v.equals(firstSelf) ? self : v).toList(),
-                config.heartbeat(), config.electionTimeout(), config.snapshotCount(), requestTimeout), sm, calls);
+                config.heartbeat(), config.electionTimeout(), config.snapshotCount(), requestTimeout, peerTls), sm, calls);
         ConsensusEngine consensus = engine.apply(recordedSelf);
         // A member that joined later checks too once it knows its id: a restart on its data directory.
         if (!bootstrap.joining() || bootstrap.memberId() != 0) {
@@ -218,7 +227,7 @@ public final class TernServer implements AutoCloseable {
             services.reconciler().start();
             services.expiry().start();
             awaitIdentity(identity, bootstrap, config.electionTimeout());
-            server.web = buildWeb(config, services, consensus).start();
+            server.web = buildWeb(config, services, consensus, clientTls).start();
             if (!server.web.isRunning()) {
                 throw new IllegalStateException("the web server did not start on " + config.listenClientUrls());
             }
@@ -316,16 +325,21 @@ public final class TernServer implements AutoCloseable {
         }
     }
 
-    private static WebServer buildWeb(ServerConfig config, Services services, ConsensusEngine consensus) {
+    private static boolean secure(URI url) {
+        return "https".equals(url.getScheme());
+    }
+
+    private static WebServer buildWeb(ServerConfig config, Services services, ConsensusEngine consensus,
+                                      Optional<TlsContexts.Side> tls) {
         WebServerConfig.Builder builder = WebServer.builder();
         List<URI> urls = config.listenClientUrls();
         for (int i = 0; i < urls.size(); i++) {
             URI u = urls.get(i);
             if (i == 0) {
-                configure(builder, "@default", u, config, services, consensus);
+                configure(builder, "@default", u, config, services, consensus, tls);
             } else {
                 ListenerConfig.Builder listener = ListenerConfig.builder();
-                configure(listener, "client-" + i, u, config, services, consensus);
+                configure(listener, "client-" + i, u, config, services, consensus, tls);
                 builder.putSocket("client-" + i, listener.build());
             }
         }
@@ -333,11 +347,11 @@ public final class TernServer implements AutoCloseable {
     }
 
     private static void configure(ListenerConfig.BuilderBase<?, ?> listener, String name, URI url, ServerConfig config,
-                                  Services services, ConsensusEngine consensus) {
+                                  Services services, ConsensusEngine consensus, Optional<TlsContexts.Side> tls) {
         GrpcRouting.Builder grpc = GrpcRouting.builder()
                 .intercept(new MessageSizeLimit(config.maxRequestBytes() + GRPC_OVERHEAD_BYTES))
                 .intercept(new LearnerGuard(services.learner()))
-                .intercept(new AuthInterceptor(services.guard()))
+                .intercept(new AuthInterceptor(services.guard(), secure(url) && config.tls().client().clientCertAuth()))
                 .intercept(services.connections().contextKeeper())
                 .intercept(StreamReaper.interceptor(services.connections()))
                 .service(new KvEndpoint(services.kv()))
@@ -362,6 +376,9 @@ public final class TernServer implements AutoCloseable {
         GrpcConfig grpcConfig = GrpcConfig.builder()
                 .maxReadBufferSize(Math.max(GRPC_READ_BUFFER_BYTES, 2 * (config.maxRequestBytes() + GRPC_OVERHEAD_BYTES)))
                 .build();
+        if (secure(url)) {
+            listener.tls(tls.orElseThrow().helidon());
+        }
         listener.host(url.getHost())
                 .port(url.getPort())
                 .connectionOptions(o -> o.tcpNoDelay(true))

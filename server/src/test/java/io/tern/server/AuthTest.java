@@ -98,7 +98,7 @@ class AuthTest {
     void start(@TempDir Path dir) throws Exception {
         for (String engine : TernHarness.ENGINES) {
             TernServer server = TernServer.start(ServerConfig.singleNode("default", dir.resolve(engine), 0,
-                    TernHarness.freePort(), engine).withAuth(new ServerConfig.Auth(Duration.ofMinutes(5), 4)));
+                    TernHarness.freePort(), engine).withAuth(new ServerConfig.Auth(Duration.ofMinutes(5), 4, io.tern.server.config.AuthToken.SIMPLE)));
             servers.put(engine, server);
             try (Client admin = TernHarness.client(server)) {
                 var auth = admin.getAuthClient();

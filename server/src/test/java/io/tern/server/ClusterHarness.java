@@ -21,33 +21,51 @@ import java.util.stream.Collectors;
  */
 final class ClusterHarness implements AutoCloseable {
     /** One member's fixed name, ports and directory. */
-    record Node(String name, int clientPort, int peerPort, Path dir) {
+    record Node(String name, int clientPort, int peerPort, Path dir, String peerScheme) {
         String clientUrl() {
             return "http://127.0.0.1:" + clientPort;
         }
 
         String peerUrl() {
-            return "http://127.0.0.1:" + peerPort;
+            return peerScheme + "://127.0.0.1:" + peerPort;
         }
     }
 
     private final Path root;
     private final String engine;
     private final List<String> extraFlags;
+    private final String peerScheme;
+    private final java.util.function.Function<String, List<String>> memberFlags;
     private final Map<String, Node> nodes = new LinkedHashMap<>();
     private final Map<String, Process> processes = new LinkedHashMap<>();
     private final Map<String, String> clusterFlag = new LinkedHashMap<>();
     private final List<Client> clients = new ArrayList<>();
 
-    private ClusterHarness(Path root, String engine, List<String> extraFlags) {
+    private ClusterHarness(Path root, String engine, List<String> extraFlags, String peerScheme,
+                           java.util.function.Function<String, List<String>> memberFlags) {
         this.root = root;
         this.engine = engine;
         this.extraFlags = List.copyOf(extraFlags);
+        this.peerScheme = peerScheme;
+        this.memberFlags = memberFlags;
     }
 
     /** Starts {@code size} members m1..mN as a new cluster and waits until they serve. */
     static ClusterHarness start(Path root, String engine, int size, String... extraFlags) throws Exception {
-        ClusterHarness h = new ClusterHarness(root, engine, List.of(extraFlags));
+        return start(new ClusterHarness(root, engine, List.of(extraFlags), "http", name -> List.of()), size);
+    }
+
+    /**
+     * Starts {@code size} members whose peer traffic is TLS ({@code https} peer URLs), each with
+     * {@code memberFlags.apply(name)} (its own certificate files) and {@code extraFlags}.
+     */
+    static ClusterHarness startPeerTls(Path root, String engine, int size,
+                                       java.util.function.Function<String, List<String>> memberFlags,
+                                       String... extraFlags) throws Exception {
+        return start(new ClusterHarness(root, engine, List.of(extraFlags), "https", memberFlags), size);
+    }
+
+    private static ClusterHarness start(ClusterHarness h, int size) throws Exception {
         for (int i = 1; i <= size; i++) {
             h.define("m" + i);
         }
@@ -63,7 +81,7 @@ final class ClusterHarness implements AutoCloseable {
     }
 
     Node define(String name) {
-        Node n = new Node(name, TernHarness.freePort(), TernHarness.freePort(), root.resolve(name));
+        Node n = new Node(name, TernHarness.freePort(), TernHarness.freePort(), root.resolve(name), peerScheme);
         nodes.put(name, n);
         return n;
     }
@@ -109,6 +127,7 @@ final class ClusterHarness implements AutoCloseable {
                 "--initial-cluster", initialCluster,
                 "--initial-cluster-state", state,
                 "--initial-cluster-token", token));
+        flags.addAll(memberFlags.apply(n.name()));
         flags.addAll(extraFlags);
         processes.put(n.name(), TernProcess.start(flags, log(n.name())));
     }
@@ -123,7 +142,7 @@ final class ClusterHarness implements AutoCloseable {
      */
     Node movePeer(String name) {
         Node old = nodes.get(name);
-        Node moved = new Node(name, old.clientPort(), TernHarness.freePort(), old.dir());
+        Node moved = new Node(name, old.clientPort(), TernHarness.freePort(), old.dir(), old.peerScheme());
         nodes.put(name, moved);
         return moved;
     }

@@ -79,7 +79,7 @@ public final class AuthService {
             }
             return CompletableFuture.failedFuture(EtcdError.AUTH_FAILED.exception());
         }
-        String token = auth.newToken(data.getRevision());
+        String token = auth.newToken(r.getName(), data.getRevision());
         SimpleToken t = SimpleToken.newBuilder().setUser(r.getName()).setToken(token).setRevision(data.getRevision()).build();
         return change(AuthChange.newBuilder().setAuthenticate(t))
                 .thenApply(a -> AuthenticateResponse.newBuilder().setHeader(a.getHeader()).setToken(token).build());

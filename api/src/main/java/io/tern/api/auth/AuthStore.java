@@ -7,7 +7,6 @@ import io.tern.api.proto.raft.AuthChange;
 import io.tern.api.proto.raft.AuthData;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -30,15 +29,26 @@ public final class AuthStore {
     }
 
     private final Tokens tokens;
+    /** Set with {@code --auth-token jwt,...}: tokens are then signed and checked here, not kept. */
+    private final JwtTokens jwt;
     private final int bcryptCost;
     private volatile View view = new View(AuthApply.initial(), new ConcurrentHashMap<>());
 
     /**
-     * @param tokenTtl   how long a simple token lives past its last use (etcd's --auth-token-ttl)
+     * @param tokens     simple tokens (with their TTL) or JWTs (etcd's --auth-token, --auth-token-ttl)
      * @param bcryptCost the cost of password hashes made here (etcd's --bcrypt-cost)
      */
-    public AuthStore(Duration tokenTtl, int bcryptCost) {
-        this.tokens = new Tokens(tokenTtl, System::nanoTime);
+    public AuthStore(TokenSettings tokens, int bcryptCost) {
+        switch (tokens) {
+            case TokenSettings.Simple s -> {
+                this.tokens = new Tokens(s.ttl(), System::nanoTime);
+                this.jwt = null;
+            }
+            case TokenSettings.Jwt j -> {
+                this.tokens = new Tokens(j.ttl(), System::nanoTime);
+                this.jwt = new JwtTokens(j, java.time.Clock.systemUTC());
+            }
+        }
         this.bcryptCost = bcryptCost;
     }
 
@@ -59,7 +69,11 @@ public final class AuthStore {
     /** Called on the apply thread once {@code change} is committed, leaving {@code after}. */
     public void applied(AuthChange change, AuthData after) {
         switch (change.getChangeCase()) {
-            case AUTHENTICATE -> tokens.assign(change.getAuthenticate().getToken(), change.getAuthenticate().getUser());
+            case AUTHENTICATE -> {
+                if (jwt == null) {
+                    tokens.assign(change.getAuthenticate().getToken(), change.getAuthenticate().getUser());
+                }
+            }
             case USER_DELETE -> tokens.invalidateUser(change.getUserDelete().getName());
             case USER_CHANGE_PASSWORD -> tokens.invalidateUser(change.getUserChangePassword().getName());
             case DISABLE -> tokens.clear();
@@ -80,6 +94,17 @@ public final class AuthStore {
     public Caller caller(String token, String commonName) {
         if (!enabled()) {
             return Caller.NONE;
+        }
+        if (token != null && !token.isEmpty() && jwt != null) {
+            JwtTokens.Claims claims = jwt.verify(token);
+            if (claims == null) {
+                throw EtcdError.INVALID_AUTH_TOKEN.exception();
+            }
+            // A JWT holds the rights of its revision: after any auth change the client authenticates again.
+            if (claims.revision() < view.data().getRevision()) {
+                throw EtcdError.AUTH_OLD_REVISION.exception();
+            }
+            return new Caller(claims.user());
         }
         if (token != null && !token.isEmpty()) {
             String user = tokens.use(token);
@@ -168,7 +193,8 @@ public final class AuthStore {
                 user.getPassword().toByteArray()).verified;
     }
 
-    String newToken(long suffix) {
-        return tokens.generate(suffix);
+    /** A token for {@code user}, who just proved its password at auth revision {@code revision}. */
+    String newToken(String user, long revision) {
+        return jwt != null ? jwt.sign(user, revision) : tokens.generate(revision);
     }
 }

@@ -74,7 +74,7 @@ final class JRaftConsensusEngine implements ConsensusEngine {
         this.deadlines = new Deadlines(config.requestTimeout().toMillis(),
                 () -> new ConsensusException(ConsensusException.Reason.TIMEOUT, "not committed in time"), timer,
                 DEADLINE_SWEEP_MILLIS);
-        this.channel = new PeerChannel((int) config.requestTimeout().toMillis());
+        this.channel = new PeerChannel((int) config.requestTimeout().toMillis(), config.tls());
         this.proposals = new Proposals(() -> node, stateMachine, config.self(), channel, timer,
                 2 * config.electionTimeout().toMillis());
         this.snapshotSaver = Executors.newSingleThreadExecutor(r -> {
@@ -98,7 +98,7 @@ final class JRaftConsensusEngine implements ConsensusEngine {
         Configuration initial = new Configuration();
         config.initialVoters().forEach(p -> initial.addPeer(MembershipChanges.peer(p)));
 
-        NodeOptions opts = new NodeOptions();
+        NodeOptions opts = new TernNodeOptions(config.tls());
         opts.setFsm(fsm);
         opts.setLogUri(dir.resolve("log").toString());
         opts.setRaftMetaUri(dir.resolve("meta").toString());
@@ -127,6 +127,8 @@ final class JRaftConsensusEngine implements ConsensusEngine {
         // Bolt otherwise closes the listening socket in the background: a member restarted at once on
         // the same peer port would find it still bound.
         bolt.option(com.alipay.remoting.config.BoltServerOption.SERVER_SYNC_STOP, true);
+        config.tls().ifPresent(tls -> bolt.option(com.alipay.remoting.config.BoltServerOption.EXTENDED_NETTY_CHANNEL_HANDLER,
+                PeerTlsHandlers.accepting(tls)));
         rpcServer = new BoltRpcServer(bolt);
         RaftRpcServerFactory.addRaftRequestProcessors(rpcServer);
         PeerChannel.serve(rpcServer, proposals::appendForwarded, calls);

@@ -10,7 +10,9 @@ import com.alipay.sofa.jraft.util.RpcFactoryHelper;
 import io.tern.spi.consensus.ConsensusException;
 import io.tern.spi.consensus.PeerAddress;
 import io.tern.spi.consensus.PeerCalls;
+import io.tern.spi.consensus.PeerTls;
 
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -25,9 +27,10 @@ final class PeerChannel implements AutoCloseable {
     private final RpcClient client;
     private final int timeoutMs;
 
-    PeerChannel(int timeoutMs) {
+    PeerChannel(int timeoutMs, Optional<PeerTls> tls) {
         this.timeoutMs = timeoutMs;
         this.client = RpcFactoryHelper.rpcFactory().createRpcClient();
+        tls.ifPresent(t -> TernRaftRpcFactory.dialWith(client, t));
         if (!client.init(new RpcOptions())) {
             throw new IllegalStateException("cannot start the peer RPC client");
         }

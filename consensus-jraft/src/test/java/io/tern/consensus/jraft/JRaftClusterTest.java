@@ -41,7 +41,7 @@ class JRaftClusterTest {
     private Member start(String name, PeerAddress address, List<PeerAddress> voters, long snapshotCount) {
         var sm = new JRaftConsensusEngineTest.Recorder(0);
         ConsensusConfig config = new ConsensusConfig(name, address, address, dir.resolve(name), voters,
-                Duration.ofMillis(50), Duration.ofMillis(500), snapshotCount, Duration.ofSeconds(5));
+                Duration.ofMillis(50), Duration.ofMillis(500), snapshotCount, Duration.ofSeconds(5), java.util.Optional.empty());
         ConsensusEngine engine = new JRaftConsensusProvider().create(config, sm,
                 request -> CompletableFuture.completedFuture((name + ":" + new String(request, StandardCharsets.UTF_8))
                         .getBytes(StandardCharsets.UTF_8)));

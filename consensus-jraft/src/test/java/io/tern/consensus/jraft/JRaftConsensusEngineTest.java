@@ -115,7 +115,7 @@ class JRaftConsensusEngineTest {
     static ConsensusConfig config(Path dir, int port, long snapshotCount) {
         PeerAddress self = new PeerAddress("127.0.0.1", port);
         return new ConsensusConfig("m1", self, self, dir, List.of(self),
-                Duration.ofMillis(100), Duration.ofMillis(1000), snapshotCount, Duration.ofSeconds(10));
+                Duration.ofMillis(100), Duration.ofMillis(1000), snapshotCount, Duration.ofSeconds(10), java.util.Optional.empty());
     }
 
     /** The files of the newest raft snapshot under {@code dir}, relative to its directory; empty if none. */

@@ -29,7 +29,8 @@ import java.util.Objects;
  * @param electionTimeout       {@code --election-timeout}
  * @param snapshotCount         {@code --snapshot-count}
  * @param watchProgressInterval {@code --experimental-watch-progress-notify-interval}
- * @param auth                  {@code --auth-token-ttl}, {@code --bcrypt-cost}
+ * @param auth                  {@code --auth-token}, {@code --auth-token-ttl}, {@code --bcrypt-cost}
+ * @param tls                   certificates and checks for {@code https} client and peer URLs
  */
 public record ServerConfig(
         String name,
@@ -49,14 +50,16 @@ public record ServerConfig(
         Duration electionTimeout,
         long snapshotCount,
         Duration watchProgressInterval,
-        Auth auth) {
+        Auth auth,
+        TlsConfig tls) {
 
     /**
      * @param tokenTtl   {@code --auth-token-ttl}: a simple token's life past its last use
      * @param bcryptCost {@code --bcrypt-cost}: of the password hashes this member makes (4 to 31)
+     * @param token      {@code --auth-token}: simple tokens or JWTs
      */
-    public record Auth(Duration tokenTtl, int bcryptCost) {
-        public static final Auth DEFAULTS = new Auth(Duration.ofSeconds(300), 10);
+    public record Auth(Duration tokenTtl, int bcryptCost, AuthToken token) {
+        public static final Auth DEFAULTS = new Auth(Duration.ofSeconds(300), 10, AuthToken.SIMPLE);
 
         public Auth {
             if (bcryptCost < 4 || bcryptCost > 31) {
@@ -72,6 +75,7 @@ public record ServerConfig(
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(auth, "auth");
+        Objects.requireNonNull(tls, "tls");
         listenClientUrls = List.copyOf(listenClientUrls);
         advertiseClientUrls = List.copyOf(advertiseClientUrls);
         listenPeerUrls = List.copyOf(listenPeerUrls);
@@ -80,11 +84,18 @@ public record ServerConfig(
         if (listenClientUrls.isEmpty()) {
             throw new IllegalArgumentException("--listen-client-urls must name at least one URL");
         }
-        checkHttp("--listen-client-urls", listenClientUrls);
+        checkUrls("--listen-client-urls", listenClientUrls);
+        for (URI u : listenClientUrls) {
+            if ("https".equals(u.getScheme()) && !tls.client().serves()) {
+                throw new IllegalArgumentException("TLS key/cert (--cert-file, --key-file) must be provided for client url "
+                        + u + " with HTTPS scheme");
+            }
+        }
         if (listenPeerUrls.isEmpty() || initialAdvertisePeerUrls.isEmpty()) {
             throw new IllegalArgumentException("--listen-peer-urls and --initial-advertise-peer-urls must name a URL each");
         }
-        checkHttp("--listen-peer-urls", listenPeerUrls);
+        checkUrls("--listen-peer-urls", listenPeerUrls);
+        checkPeerSchemes(listenPeerUrls, initialAdvertisePeerUrls, initialCluster, tls.peer());
         if (maxLearners < 0) {
             throw new IllegalArgumentException("--max-learners must not be negative");
         }
@@ -105,13 +116,34 @@ public record ServerConfig(
         }
     }
 
-    private static void checkHttp(String flag, List<URI> urls) {
+    private static void checkUrls(String flag, List<URI> urls) {
         for (URI u : urls) {
-            if (!"http".equals(u.getScheme()) || u.getHost() == null || u.getPort() < 0) {
-                throw new IllegalArgumentException(flag + ": expected http://host:port, got " + u
-                        + (("https".equals(u.getScheme())) ? " (TLS is not available yet)" : ""));
+            if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null || u.getPort() < 0) {
+                throw new IllegalArgumentException(flag + ": expected http://host:port or https://host:port, got " + u);
             }
         }
+    }
+
+    /**
+     * Peer traffic is TLS when the peer listen URL is {@code https}. Raft dials every member the same
+     * way, so every peer URL, this member's and the others', must then be {@code https}, and none may
+     * be while this member listens in plain text.
+     */
+    private static void checkPeerSchemes(List<URI> listen, List<URI> advertise, Map<String, List<URI>> cluster,
+                                         TlsConfig.Side peer) {
+        String scheme = listen.get(0).getScheme();
+        if ("https".equals(scheme) && !peer.serves()) {
+            throw new IllegalArgumentException("cannot listen on TLS for " + listen.get(0).getHost() + ":"
+                    + listen.get(0).getPort() + ": KeyFile and CertFile are not presented");
+        }
+        java.util.stream.Stream.of(listen.stream(), advertise.stream(), cluster.values().stream().flatMap(List::stream))
+                .flatMap(s -> s)
+                .filter(u -> !scheme.equals(u.getScheme()))
+                .findFirst()
+                .ifPresent(u -> {
+                    throw new IllegalArgumentException("peer URL " + u + " is not " + scheme + " like --listen-peer-urls "
+                            + listen.get(0) + ": all members' peer traffic must be TLS (https) or all plain (http)");
+                });
     }
 
     /** A single-member configuration for tests: client URL on 127.0.0.1 with the given port (0 = any). */
@@ -120,7 +152,8 @@ public record ServerConfig(
         URI client = URI.create("http://127.0.0.1:" + clientPort);
         return new ServerConfig(name, dataDir, List.of(client), List.of(client), List.of(peer), List.of(peer),
                 Map.of(name, List.of(peer)), "etcd-cluster", false, 1, backend, 1536 * 1024, 128,
-                Duration.ofMillis(100), Duration.ofMillis(1000), 100_000, Duration.ofMinutes(10), Auth.DEFAULTS);
+                Duration.ofMillis(100), Duration.ofMillis(1000), 100_000, Duration.ofMinutes(10), Auth.DEFAULTS,
+                TlsConfig.NONE);
     }
 
     /** This configuration with another {@code --snapshot-count}. */
@@ -128,7 +161,7 @@ public record ServerConfig(
         return new ServerConfig(name, dataDir, listenClientUrls, advertiseClientUrls, listenPeerUrls,
                 initialAdvertisePeerUrls, initialCluster, initialClusterToken, joinExisting, maxLearners, storageBackend,
                 maxRequestBytes, maxTxnOps, heartbeat,
-                electionTimeout, count, watchProgressInterval, auth);
+                electionTimeout, count, watchProgressInterval, auth, tls);
     }
 
     /** This configuration with another watch progress notification interval. */
@@ -136,13 +169,30 @@ public record ServerConfig(
         return new ServerConfig(name, dataDir, listenClientUrls, advertiseClientUrls, listenPeerUrls,
                 initialAdvertisePeerUrls, initialCluster, initialClusterToken, joinExisting, maxLearners, storageBackend,
                 maxRequestBytes, maxTxnOps, heartbeat,
-                electionTimeout, snapshotCount, interval, auth);
+                electionTimeout, snapshotCount, interval, auth, tls);
     }
 
     /** This configuration with other auth settings. */
     public ServerConfig withAuth(Auth other) {
         return new ServerConfig(name, dataDir, listenClientUrls, advertiseClientUrls, listenPeerUrls,
                 initialAdvertisePeerUrls, initialCluster, initialClusterToken, joinExisting, maxLearners, storageBackend,
-                maxRequestBytes, maxTxnOps, heartbeat, electionTimeout, snapshotCount, watchProgressInterval, other);
+                maxRequestBytes, maxTxnOps, heartbeat, electionTimeout, snapshotCount, watchProgressInterval, other, tls);
+    }
+
+    /**
+     * This configuration with TLS: every client and peer URL, listened and advertised, switches to
+     * {@code https} when the matching side serves a certificate.
+     */
+    public ServerConfig withTls(TlsConfig other) {
+        java.util.function.BiFunction<List<URI>, Boolean, List<URI>> scheme = (urls, secure) -> urls.stream()
+                .map(u -> URI.create((secure ? "https" : "http") + "://" + u.getHost() + ":" + u.getPort())).toList();
+        boolean client = other.client().serves();
+        boolean peer = other.peer().serves();
+        Map<String, List<URI>> cluster = new java.util.HashMap<>();
+        initialCluster.forEach((n, urls) -> cluster.put(n, scheme.apply(urls, peer)));
+        return new ServerConfig(name, dataDir, scheme.apply(listenClientUrls, client), scheme.apply(advertiseClientUrls, client),
+                scheme.apply(listenPeerUrls, peer), scheme.apply(initialAdvertisePeerUrls, peer), cluster, initialClusterToken,
+                joinExisting, maxLearners, storageBackend, maxRequestBytes, maxTxnOps, heartbeat, electionTimeout,
+                snapshotCount, watchProgressInterval, auth, other);
     }
 }

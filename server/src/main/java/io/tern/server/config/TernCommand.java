@@ -84,6 +84,10 @@ public final class TernCommand {
             description = "Interval of progress notifications to watchers that ask for them (Go duration).")
     String watchProgressNotifyInterval;
 
+    @Option(names = "--auth-token", defaultValue = "simple",
+            description = "Auth token type and options: simple, or jwt,pub-key=PATH,priv-key=PATH,sign-method=RS256[,ttl=5m].")
+    String authToken;
+
     @Option(names = "--auth-token-ttl", defaultValue = "300",
             description = "Seconds a simple auth token lives past its last use.")
     long authTokenTtl;
@@ -91,6 +95,70 @@ public final class TernCommand {
     @Option(names = "--bcrypt-cost", defaultValue = "10",
             description = "Cost of the bcrypt hashes of user passwords (4 to 31).")
     int bcryptCost;
+
+    @Option(names = "--cert-file", description = "Path to the client server TLS cert file.")
+    String certFile;
+
+    @Option(names = "--key-file", description = "Path to the client server TLS key file.")
+    String keyFile;
+
+    @Option(names = "--client-cert-auth", arity = "0..1", defaultValue = "false",
+            description = "Enable client cert authentication.")
+    boolean clientCertAuth;
+
+    @Option(names = "--client-crl-file", description = "Path to the client certificate revocation list file.")
+    String clientCrlFile;
+
+    @Option(names = "--client-cert-allowed-hostname", defaultValue = "",
+            description = "Allowed TLS hostname for client cert authentication.")
+    String clientCertAllowedHostname;
+
+    @Option(names = "--trusted-ca-file", description = "Path to the client server TLS trusted CA cert file.")
+    String trustedCaFile;
+
+    @Option(names = "--auto-tls", arity = "0..1", defaultValue = "false",
+            description = "Client TLS using generated certificates.")
+    boolean autoTls;
+
+    @Option(names = "--peer-cert-file", description = "Path to the peer server TLS cert file.")
+    String peerCertFile;
+
+    @Option(names = "--peer-key-file", description = "Path to the peer server TLS key file.")
+    String peerKeyFile;
+
+    @Option(names = "--peer-client-cert-auth", arity = "0..1", defaultValue = "false",
+            description = "Enable peer client cert authentication.")
+    boolean peerClientCertAuth;
+
+    @Option(names = "--peer-trusted-ca-file", description = "Path to the peer server TLS trusted CA file.")
+    String peerTrustedCaFile;
+
+    @Option(names = "--peer-auto-tls", arity = "0..1", defaultValue = "false",
+            description = "Peer TLS using generated certificates.")
+    boolean peerAutoTls;
+
+    @Option(names = "--peer-crl-file", description = "Path to the peer certificate revocation list file.")
+    String peerCrlFile;
+
+    @Option(names = "--peer-cert-allowed-cn", defaultValue = "", description = "Allowed CN for inter peer authentication.")
+    String peerCertAllowedCn;
+
+    @Option(names = "--peer-cert-allowed-hostname", defaultValue = "",
+            description = "Allowed TLS hostname for inter peer authentication.")
+    String peerCertAllowedHostname;
+
+    @Option(names = "--cipher-suites", defaultValue = "",
+            description = "Comma-separated list of supported TLS cipher suites between client/server and peers "
+                    + "(empty for the JDK's choice).")
+    String cipherSuites;
+
+    @Option(names = "--tls-min-version", defaultValue = "TLS1.2",
+            description = "Minimum TLS version supported by the server: TLS1.2 or TLS1.3.")
+    String tlsMinVersion;
+
+    @Option(names = "--tls-max-version", defaultValue = "",
+            description = "Maximum TLS version supported by the server (empty for the newest).")
+    String tlsMaxVersion;
 
     /** Turns the parsed flags into a validated configuration. */
     public ServerConfig toConfig() {
@@ -108,7 +176,21 @@ public final class TernCommand {
                 storageBackend, maxRequestBytes, maxTxnOps, Duration.ofMillis(heartbeatMs),
                 Duration.ofMillis(electionTimeoutMs), snapshotCount,
                 GoDuration.parse("--experimental-watch-progress-notify-interval", watchProgressNotifyInterval),
-                new ServerConfig.Auth(Duration.ofSeconds(authTokenTtl), bcryptCost));
+                new ServerConfig.Auth(Duration.ofSeconds(authTokenTtl), bcryptCost, AuthToken.parse(authToken)), tls());
+    }
+
+    private TlsConfig tls() {
+        TlsConfig.Side client = new TlsConfig.Side(path(certFile), path(keyFile), path(trustedCaFile), clientCertAuth,
+                path(clientCrlFile), autoTls, "", clientCertAllowedHostname);
+        TlsConfig.Side peer = new TlsConfig.Side(path(peerCertFile), path(peerKeyFile), path(peerTrustedCaFile),
+                peerClientCertAuth, path(peerCrlFile), peerAutoTls, peerCertAllowedCn, peerCertAllowedHostname);
+        List<String> suites = java.util.Arrays.stream(cipherSuites.split(",")).map(String::trim)
+                .filter(c -> !c.isEmpty()).toList();
+        return new TlsConfig(client, peer, suites, tlsMinVersion, tlsMaxVersion);
+    }
+
+    private static java.util.Optional<Path> path(String flag) {
+        return flag == null || flag.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(Path.of(flag));
     }
 
     static List<URI> urls(String flag, String csv) {

@@ -8,6 +8,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -63,7 +64,26 @@ class TernCommandTest {
                         ServerConfig::snapshotCount, 5000L),
                 new Case("three-member cluster", List.of("--name", "b", "--initial-advertise-peer-urls", "http://h2:2380",
                         "--initial-cluster", "a=http://h1:2380,b=http://h2:2380,c=http://h3:2380"), Map.of(),
-                        c -> c.initialCluster().keySet().stream().sorted().toList(), List.of("a", "b", "c")));
+                        c -> c.initialCluster().keySet().stream().sorted().toList(), List.of("a", "b", "c")),
+                new Case("defaults: no TLS", List.of(), Map.of(), ServerConfig::tls, TlsConfig.NONE),
+                new Case("client TLS flags", List.of("--listen-client-urls", "https://127.0.0.1:2379", "--cert-file", "s.pem",
+                        "--key-file", "s-key.pem", "--trusted-ca-file", "ca.pem", "--client-cert-auth", "--client-crl-file", "crl.pem"),
+                        Map.of(), c -> c.tls().client(), new TlsConfig.Side(Optional.of(Path.of("s.pem")),
+                        Optional.of(Path.of("s-key.pem")), Optional.of(Path.of("ca.pem")), true, Optional.of(Path.of("crl.pem")),
+                        false, "", "")),
+                new Case("peer TLS from the environment", List.of(), Map.of("ETCD_LISTEN_PEER_URLS", "https://127.0.0.1:2380",
+                        "ETCD_INITIAL_ADVERTISE_PEER_URLS", "https://127.0.0.1:2380", "ETCD_PEER_AUTO_TLS", "true",
+                        "ETCD_PEER_CERT_ALLOWED_CN", "member"),
+                        c -> List.of(c.tls().peer().autoTls(), c.tls().peer().allowedCn()), List.of(true, "member")),
+                new Case("TLS versions, newest first", List.of("--tls-max-version", "TLS1.2"), Map.of(),
+                        c -> c.tls().protocols(), List.of("TLSv1.2")),
+                new Case("defaults: TLS 1.3 and 1.2", List.of(), Map.of(), c -> c.tls().protocols(), List.of("TLSv1.3", "TLSv1.2")),
+                new Case("cipher suites", List.of("--cipher-suites", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),
+                        Map.of(), c -> c.tls().cipherSuites().size(), 2),
+                new Case("defaults: simple tokens", List.of(), Map.of(), c -> c.auth().token(), AuthToken.SIMPLE),
+                new Case("jwt token options", List.of("--auth-token", "jwt,pub-key=p.pem,priv-key=k.pem,sign-method=ES256,ttl=1h"),
+                        Map.of(), c -> c.auth().token(), new AuthToken(true, Optional.of(Path.of("p.pem")),
+                        Optional.of(Path.of("k.pem")), "ES256", java.time.Duration.ofHours(1))));
     }
 
     @ParameterizedTest
@@ -87,14 +107,30 @@ class TernCommandTest {
                 new Bad("not a URL", List.of("--listen-client-urls", "nonsense"), "expected scheme://host:port"),
                 new Bad("watch progress too short", List.of("--experimental-watch-progress-notify-interval", "50ms"),
                         "must be at least 100ms"),
-                new Bad("TLS not yet", List.of("--listen-client-urls", "https://127.0.0.1:2379"), "TLS is not available yet"),
+                new Bad("https without a certificate", List.of("--listen-client-urls", "https://127.0.0.1:2379"),
+                        "TLS key/cert (--cert-file, --key-file) must be provided for client url https://127.0.0.1:2379 with HTTPS scheme"),
+                new Bad("cert without key", List.of("--cert-file", "c.pem"), "KeyFile and CertFile must both be present[key: , cert: c.pem]"),
+                new Bad("unknown TLS version", List.of("--tls-min-version", "TLS1.0"), "unexpected TLS version TLS1.0"),
+                new Bad("TLS versions crossed", List.of("--tls-min-version", "TLS1.3", "--tls-max-version", "TLS1.2"),
+                        "min version (TLS1.3) is greater than max version (TLS1.2)"),
+                new Bad("cipher suites with TLS 1.3 only", List.of("--tls-min-version", "TLS1.3", "--cipher-suites",
+                        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"), "cipher suites cannot be configured when only TLS1.3 is enabled"),
+                new Bad("allowed CN and hostname", List.of("--peer-cert-allowed-cn", "a", "--peer-cert-allowed-hostname", "b"),
+                        "AllowedCN and AllowedHostname are mutually exclusive"),
+                new Bad("peer schemes mixed", List.of("--listen-peer-urls", "https://127.0.0.1:2380", "--peer-auto-tls"),
+                        "all members' peer traffic must be TLS (https) or all plain (http)"),
+                new Bad("unknown token type", List.of("--auth-token", "paseto"), "unknown token type \"paseto\""),
+                new Bad("jwt without a method", List.of("--auth-token", "jwt,priv-key=k.pem"), "auth: invalid auth signature method"),
+                new Bad("jwt without keys", List.of("--auth-token", "jwt,sign-method=RS256"), "auth: missing key data"),
                 new Bad("self missing from cluster", List.of("--name", "a", "--initial-cluster", "b=http://127.0.0.1:2380"),
                         "no member named 'a'"),
                 new Bad("election too short", List.of("--heartbeat-interval", "100", "--election-timeout", "300"),
                         "at least as 5 times"),
                 new Bad("cluster state", List.of("--initial-cluster-state", "maybe"), "'new' or 'existing'"),
                 new Bad("negative learners", List.of("--max-learners", "-1"), "must not be negative"),
-                new Bad("peer TLS not yet", List.of("--listen-peer-urls", "https://127.0.0.1:2380"), "TLS is not available yet"));
+                new Bad("peer https without a certificate", List.of("--listen-peer-urls", "https://127.0.0.1:2380",
+                        "--initial-advertise-peer-urls", "https://127.0.0.1:2380"),
+                        "cannot listen on TLS for 127.0.0.1:2380: KeyFile and CertFile are not presented"));
     }
 
     @ParameterizedTest

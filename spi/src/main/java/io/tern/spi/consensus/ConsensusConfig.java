@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Settings for one member's consensus engine.
@@ -18,6 +19,7 @@ import java.util.Objects;
  * @param electionTimeout election timeout ({@code --election-timeout})
  * @param snapshotCount   applied entries between snapshots ({@code --snapshot-count})
  * @param requestTimeout  how long a proposal may wait to commit before it fails with a timeout
+ * @param tls             TLS for peer traffic, both accepted and dialed; empty for plain TCP
  */
 public record ConsensusConfig(
         String memberName,
@@ -28,12 +30,14 @@ public record ConsensusConfig(
         Duration heartbeat,
         Duration electionTimeout,
         long snapshotCount,
-        Duration requestTimeout) {
+        Duration requestTimeout,
+        Optional<PeerTls> tls) {
 
     public ConsensusConfig {
         Objects.requireNonNull(self, "self");
         Objects.requireNonNull(listen, "listen");
         Objects.requireNonNull(directory, "directory");
+        Objects.requireNonNull(tls, "tls");
         initialVoters = List.copyOf(initialVoters);
         if (!initialVoters.isEmpty() && !initialVoters.contains(self)) {
             throw new IllegalArgumentException("member " + memberName + " (" + self
