@@ -198,4 +198,55 @@ class AuthTest {
             channel.shutdownNow();
         }
     }
+
+    /**
+     * etcd's answer to a watch the caller may not make: a created-and-canceled response for watch id -1
+     * with the gRPC error as the reason, on a stream that goes on serving permitted watches.
+     */
+    @ParameterizedTest
+    @MethodSource("io.tern.server.TernHarness#engines")
+    void aRefusedWatchIsCanceledAndTheStreamGoesOn(String engine) throws Exception {
+        io.grpc.ManagedChannel channel = io.grpc.ManagedChannelBuilder
+                .forAddress("127.0.0.1", servers.get(engine).clientPort(0)).usePlaintext().build();
+        try {
+            String token = io.tern.api.proto.etcdserverpb.AuthGrpc.newBlockingStub(channel).authenticate(
+                    io.tern.api.proto.etcdserverpb.AuthenticateRequest.newBuilder().setName("alice").setPassword("alicepw")
+                            .build()).getToken();
+            io.grpc.Metadata md = new io.grpc.Metadata();
+            md.put(io.grpc.Metadata.Key.of("token", io.grpc.Metadata.ASCII_STRING_MARSHALLER), token);
+            var got = new java.util.concurrent.LinkedBlockingQueue<Object>();
+            var requests = io.tern.api.proto.etcdserverpb.WatchGrpc.newStub(channel)
+                    .withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(md))
+                    .watch(new io.grpc.stub.StreamObserver<>() {
+                        public void onNext(io.tern.api.proto.etcdserverpb.WatchResponse r) {
+                            got.add(r);
+                        }
+
+                        public void onError(Throwable t) {
+                            got.add(t);
+                        }
+
+                        public void onCompleted() {
+                            got.add("completed");
+                        }
+                    });
+            java.util.function.Function<String, io.tern.api.proto.etcdserverpb.WatchRequest> create = k ->
+                    io.tern.api.proto.etcdserverpb.WatchRequest.newBuilder().setCreateRequest(
+                            io.tern.api.proto.etcdserverpb.WatchCreateRequest.newBuilder()
+                                    .setKey(com.google.protobuf.ByteString.copyFromUtf8(k))).build();
+            requests.onNext(create.apply("w/a"));
+            Object refused = got.poll(10, TimeUnit.SECONDS);
+            assertThat(refused).isInstanceOf(io.tern.api.proto.etcdserverpb.WatchResponse.class);
+            var r = (io.tern.api.proto.etcdserverpb.WatchResponse) refused;
+            assertThat(List.of(r.getCreated(), r.getCanceled(), r.getWatchId(), r.getCancelReason()))
+                    .containsExactly(true, true, -1L, "rpc error: code = PermissionDenied desc = etcdserver: permission denied");
+            assertThat(r.getHeader().getRevision()).isPositive();
+            requests.onNext(create.apply("r/a"));
+            var ok = (io.tern.api.proto.etcdserverpb.WatchResponse) got.poll(10, TimeUnit.SECONDS);
+            assertThat(List.of(ok.getCreated(), ok.getCanceled())).containsExactly(true, false);
+            requests.onCompleted();
+        } finally {
+            channel.shutdownNow();
+        }
+    }
 }

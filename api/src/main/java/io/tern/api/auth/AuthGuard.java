@@ -36,6 +36,17 @@ public final class AuthGuard {
         return auth;
     }
 
+    /**
+     * Requests etcd serves without looking at the caller at all, not even at whether its token is
+     * valid: a client holding a stale token still gets them (and can authenticate again).
+     */
+    public static boolean ignoresCaller(Object request) {
+        return request instanceof StatusRequest || request instanceof MemberListRequest
+                || request instanceof LeaseTimeToLiveRequest || request instanceof LeaseLeasesRequest
+                || request instanceof LeaseKeepAliveRequest || request instanceof AuthenticateRequest
+                || request instanceof AuthStatusRequest;
+    }
+
     public void check(Caller caller, Object request) {
         if (!auth.enabled()) {
             return;

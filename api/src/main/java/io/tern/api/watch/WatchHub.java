@@ -103,6 +103,14 @@ public final class WatchHub implements KvStateMachine.CommitListener, AutoClosea
 
     // ---------------------------------------------------------------- requests
 
+    void refuse(WatchStream s, String reason) {
+        synchronized (lock) {
+            if (!s.ended) {
+                s.enqueueControl(refusal(store.get().currentRevision(), reason));
+            }
+        }
+    }
+
     void create(WatchStream s, WatchCreateRequest r) {
         byte[] key = r.getKey().isEmpty() ? new byte[] {0} : r.getKey().toByteArray();
         byte[] end;

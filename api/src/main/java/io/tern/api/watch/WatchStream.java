@@ -57,6 +57,14 @@ public final class WatchStream {
         }
     }
 
+    /**
+     * Answers a create request this client may not make as etcd does: a created-and-canceled response
+     * for watch id -1 carrying {@code reason}; the stream and its other watchers go on.
+     */
+    public void refuse(String reason) {
+        hub.refuse(this, reason);
+    }
+
     private void create(WatchCreateRequest r) {
         hub.create(this, r);
     }

@@ -1,5 +1,7 @@
 package io.tern.server.grpc;
 
+import io.grpc.Context;
+import io.grpc.Contexts;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -10,8 +12,8 @@ import io.helidon.webserver.grpc.ServerContextKeys;
 import io.tern.api.auth.AuthGuard;
 import io.tern.api.auth.AuthStore.Caller;
 import io.tern.api.error.ErrorMapper;
-import io.tern.api.proto.etcdserverpb.AuthStatusRequest;
-import io.tern.api.proto.etcdserverpb.AuthenticateRequest;
+import io.tern.api.proto.etcdserverpb.WatchGrpc;
+import io.tern.api.proto.etcdserverpb.WatchRequest;
 import io.tern.server.tls.Certificates;
 
 import java.security.cert.X509Certificate;
@@ -19,13 +21,15 @@ import java.security.cert.X509Certificate;
 /**
  * etcd's auth on every call: the caller is named by the {@code token} metadata (or {@code authorization},
  * as etcd's gateway sends it), resolved when the call starts (an unknown or expired one refuses every
- * request but {@code Authenticate} and {@code AuthStatus}), and each request message is checked against
+ * request but those etcd serves without looking at the caller), and each request message is checked against
  * that caller's current rights before its handler sees it ({@link AuthGuard}). A refused message ends
  * the call with etcd's error; the server goes on serving everyone else. With {@code --client-cert-auth},
  * a call without a token is the user its verified client certificate's common name names.
  */
 public final class AuthInterceptor implements ServerInterceptor {
     static final Metadata.Key<String> TOKEN = Metadata.Key.of("token", Metadata.ASCII_STRING_MARSHALLER);
+    private static final String WATCH = WatchGrpc.getWatchMethod().getFullMethodName();
+    private static final Context.Key<WatchRefusal> WATCH_REFUSAL = Context.key("tern-watch-refusal");
     static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
     private final AuthGuard guard;
@@ -47,16 +51,51 @@ public final class AuthInterceptor implements ServerInterceptor {
         if (token == null) {
             token = headers.get(AUTHORIZATION);
         }
-        Caller caller;
+        java.util.function.Function<Object, Status> refusal;
         try {
-            caller = guard.store().caller(token, token == null && certificateUsers ? commonName() : null);
+            Caller caller = guard.store().caller(token, token == null && certificateUsers ? commonName() : null);
+            refusal = m -> refusal(caller, m);
         } catch (RuntimeException e) {
-            // A stale token must not stop the client from authenticating again (clients resend it).
+            // A stale token must not stop the client from authenticating again (clients resend it), nor
+            // from what etcd serves without looking at the caller.
             Status invalid = ErrorMapper.toStatus(e);
-            return new RefusingListener<>(call, next.startCall(call, headers),
-                    m -> m instanceof AuthenticateRequest || m instanceof AuthStatusRequest ? null : invalid);
+            refusal = m -> AuthGuard.ignoresCaller(m) ? null : invalid;
         }
-        return new RefusingListener<>(call, next.startCall(call, headers), m -> refusal(caller, m));
+        if (WATCH.equals(call.getMethodDescriptor().getFullMethodName())) {
+            // etcd answers a refused watch on the stream (created and canceled, with the error as the
+            // reason) and keeps serving the stream's other watchers: the endpoint does that.
+            java.util.function.Function<Object, Status> check = refusal;
+            WatchRefusal watchRefusal = r -> {
+                Status s = r.hasCreateRequest() ? check.apply(r) : null;
+                return s == null ? null : goError(s);
+            };
+            return Contexts.interceptCall(Context.current().withValue(WATCH_REFUSAL, watchRefusal), call, headers, next);
+        }
+        java.util.function.Function<Object, Status> refuse = refusal;
+        return new RefusingListener<>(call, next.startCall(call, headers), refuse::apply);
+    }
+
+    /** Why a watch request is refused, as etcd words a watch's cancel reason; null when it may go ahead. */
+    @FunctionalInterface
+    public interface WatchRefusal {
+        WatchRefusal NONE = r -> null;
+
+        String reason(WatchRequest request);
+    }
+
+    /** The refusal check of the current Watch call, or {@link WatchRefusal#NONE} when auth is off. */
+    static WatchRefusal watchRefusal() {
+        WatchRefusal r = WATCH_REFUSAL.get();
+        return r == null ? WatchRefusal.NONE : r;
+    }
+
+    /** Go's text for a gRPC error, which etcd puts in a watch's cancel reason. */
+    static String goError(Status s) {
+        StringBuilder code = new StringBuilder();
+        for (String part : s.getCode().name().split("_")) {
+            code.append(part.charAt(0)).append(part.substring(1).toLowerCase(java.util.Locale.ROOT));
+        }
+        return "rpc error: code = " + code + " desc = " + s.getDescription();
     }
 
     /** The verified client certificate's subject CN ("" without one), or null when the connection has none. */

@@ -12,7 +12,8 @@ import io.tern.api.watch.WatchStream;
 
 /**
  * {@code etcdserverpb.Watch} over gRPC: one {@link WatchStream} per call. The stream ends, and its
- * watchers go, when the client cancels or its connection drops.
+ * watchers go, when the client cancels or its connection drops. A create request the caller's rights
+ * do not cover is answered as etcd does, with a canceled watch, and the stream goes on.
  */
 public final class WatchEndpoint extends WatchGrpc.WatchImplBase {
     private final WatchHub hub;
@@ -25,6 +26,7 @@ public final class WatchEndpoint extends WatchGrpc.WatchImplBase {
 
     @Override
     public StreamObserver<WatchRequest> watch(StreamObserver<WatchResponse> responses) {
+        AuthInterceptor.WatchRefusal refusal = AuthInterceptor.watchRefusal();
         Outbound out = new Outbound(responses);
         WatchStream stream = hub.open(out);
         Runnable forget = connections.onClose(() -> {
@@ -34,7 +36,12 @@ public final class WatchEndpoint extends WatchGrpc.WatchImplBase {
         return new StreamObserver<>() {
             @Override
             public void onNext(WatchRequest request) {
-                stream.handle(request);
+                String refused = refusal.reason(request);
+                if (refused != null) {
+                    stream.refuse(refused);
+                } else {
+                    stream.handle(request);
+                }
             }
 
             /** The client cancelled: nothing more may be written to the stream. */
