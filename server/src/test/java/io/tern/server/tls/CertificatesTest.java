@@ -1,0 +1,70 @@
+package io.tern.server.tls;
+
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.math.BigInteger;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.util.Date;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The common name etcd takes as a user, and Go's host name check behind the allowed-hostname flags. */
+class CertificatesTest {
+
+    record Case(String name, String subject, List<String> dnsNames, List<String> ips, String host,
+                String commonName, boolean validForHost) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static List<Case> cases() {
+        return List.of(
+                new Case("CN and a DNS name", "CN=alice,O=x", List.of("node1.example.com"), List.of(), "node1.example.com", "alice", true),
+                new Case("host names ignore case", "CN=alice", List.of("Node1.Example.com"), List.of(), "node1.example.COM", "alice", true),
+                new Case("another host", "CN=alice", List.of("node1.example.com"), List.of(), "node2.example.com", "alice", false),
+                new Case("wildcard covers one label", "CN=w", List.of("*.example.com"), List.of(), "a.example.com", "w", true),
+                new Case("wildcard not two labels", "CN=w", List.of("*.example.com"), List.of(), "a.b.example.com", "w", false),
+                new Case("IP address", "CN=ip", List.of(), List.of("10.0.0.7"), "10.0.0.7", "ip", true),
+                new Case("the CN is no host name (Go 1.15+)", "CN=node1.example.com", List.of(), List.of(), "node1.example.com",
+                        "node1.example.com", false),
+                new Case("no CN", "O=etcd", List.of("h"), List.of(), "h", "", true));
+    }
+
+    @ParameterizedTest
+    @MethodSource("cases")
+    void readsTheNameAndChecksTheHost(Case c) throws Exception {
+        X509Certificate cert = certificate(c);
+        assertThat(Certificates.commonName(cert)).isEqualTo(c.commonName());
+        assertThat(Certificates.validFor(cert, c.host())).isEqualTo(c.validForHost());
+    }
+
+    private static X509Certificate certificate(Case c) throws Exception {
+        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+        g.initialize(new ECGenParameterSpec("secp256r1"));
+        KeyPair pair = g.generateKeyPair();
+        JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(new X500Name("CN=ca"), BigInteger.ONE,
+                new Date(), new Date(System.currentTimeMillis() + 86_400_000L), new X500Name(c.subject()), pair.getPublic());
+        List<GeneralName> names = new java.util.ArrayList<>();
+        c.dnsNames().forEach(n -> names.add(new GeneralName(GeneralName.dNSName, n)));
+        c.ips().forEach(n -> names.add(new GeneralName(GeneralName.iPAddress, n)));
+        if (!names.isEmpty()) {
+            b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(GeneralName[]::new)));
+        }
+        return new JcaX509CertificateConverter().getCertificate(
+                b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(pair.getPrivate())));
+    }
+}
