@@ -44,7 +44,12 @@ import io.tern.server.grpc.LockEndpoint;
 import io.tern.server.grpc.StreamReaper;
 import io.tern.server.grpc.KvEndpoint;
 import io.tern.server.grpc.AuthEndpoint;
+import io.tern.api.error.ErrorMapper;
+import io.tern.api.error.EtcdError;
 import io.tern.server.grpc.AuthInterceptor;
+import io.tern.server.http.Gateway;
+import io.tern.server.http.GatewayPaths;
+import io.tern.server.http.GatewayStreams;
 import io.tern.server.tls.TlsContexts;
 import io.tern.spi.consensus.PeerTls;
 import io.tern.api.auth.AuthGuard;
@@ -348,22 +353,33 @@ public final class TernServer implements AutoCloseable {
 
     private static void configure(ListenerConfig.BuilderBase<?, ?> listener, String name, URI url, ServerConfig config,
                                   Services services, ConsensusEngine consensus, Optional<TlsContexts.Side> tls) {
+        GatewayPaths.Endpoints endpoints = new GatewayPaths.Endpoints(new KvEndpoint(services.kv()),
+                new LeaseEndpoint(services.leases()), new ClusterEndpoint(services.cluster()),
+                new MaintenanceEndpoint(services.maintenance()), new AuthEndpoint(services.auth()),
+                new LockEndpoint(new LockService(services.kv(), services.leases(), services.watches()), services.connections()),
+                new ElectionEndpoint(new ElectionService(services.kv(), services.leases(), services.watches()),
+                        services.connections()));
         GrpcRouting.Builder grpc = GrpcRouting.builder()
                 .intercept(new MessageSizeLimit(config.maxRequestBytes() + GRPC_OVERHEAD_BYTES))
                 .intercept(new LearnerGuard(services.learner()))
                 .intercept(new AuthInterceptor(services.guard(), secure(url) && config.tls().client().clientCertAuth()))
                 .intercept(services.connections().contextKeeper())
                 .intercept(StreamReaper.interceptor(services.connections()))
-                .service(new KvEndpoint(services.kv()))
-                .service(new MaintenanceEndpoint(services.maintenance()))
-                .service(new ClusterEndpoint(services.cluster()))
+                .service(endpoints.kv())
+                .service(endpoints.maintenance())
+                .service(endpoints.cluster())
                 .service(new WatchEndpoint(services.watches(), services.connections()))
-                .service(new LeaseEndpoint(services.leases()))
-                .service(new LockEndpoint(new LockService(services.kv(), services.leases(), services.watches()),
-                        services.connections()))
-                .service(new ElectionEndpoint(new ElectionService(services.kv(), services.leases(), services.watches()),
-                        services.connections()))
-                .service(new AuthEndpoint(services.auth()));
+                .service(endpoints.lease())
+                .service(endpoints.lock())
+                .service(endpoints.election())
+                .service(endpoints.auth());
+        // The gateway's requests get the same learner and auth checks; etcd's gateway never passes a
+        // client certificate's CN on as the user.
+        Gateway gateway = GatewayPaths.bind(new Gateway(token -> {
+            java.util.function.Function<Object, io.grpc.Status> auth = AuthInterceptor.refusals(services.guard(), token, null);
+            return m -> services.learner().getAsBoolean() && !LearnerGuard.allowed(m)
+                    ? ErrorMapper.status(EtcdError.NOT_SUPPORTED_FOR_LEARNER) : auth.apply(m);
+        }, config.maxRequestBytes(), new GatewayStreams(services.watches(), services.leases())), endpoints);
         // Helidon 4.4 forgets a connection's finished streams only when their count reaches
         // maxConcurrentStreams: the limit must be finite or every stream ever opened stays in memory.
         // A client that stops reading blocks only its own sends; its watchers fall back to catching up.
@@ -387,7 +403,7 @@ public final class TernServer implements AutoCloseable {
                 .addProtocol(http2)
                 .addProtocol(grpcConfig)
                 .addRouting(grpc)
-                .routing(HttpRouting.builder().register(new HealthRoutes(consensus)));
+                .routing(HttpRouting.builder().register(new HealthRoutes(consensus)).register(gateway));
     }
 
     /**

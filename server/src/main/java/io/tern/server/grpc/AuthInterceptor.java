@@ -17,6 +17,7 @@ import io.tern.api.proto.etcdserverpb.WatchRequest;
 import io.tern.server.tls.Certificates;
 
 import java.security.cert.X509Certificate;
+import java.util.function.Function;
 
 /**
  * etcd's auth on every call: the caller is named by the {@code token} metadata (or {@code authorization},
@@ -51,28 +52,44 @@ public final class AuthInterceptor implements ServerInterceptor {
         if (token == null) {
             token = headers.get(AUTHORIZATION);
         }
-        java.util.function.Function<Object, Status> refusal;
-        try {
-            Caller caller = guard.store().caller(token, token == null && certificateUsers ? commonName() : null);
-            refusal = m -> refusal(caller, m);
-        } catch (RuntimeException e) {
-            // A stale token must not stop the client from authenticating again (clients resend it), nor
-            // from what etcd serves without looking at the caller.
-            Status invalid = ErrorMapper.toStatus(e);
-            refusal = m -> AuthGuard.ignoresCaller(m) ? null : invalid;
-        }
+        Function<Object, Status> refusal =
+                refusals(guard, token, token == null && certificateUsers ? commonName() : null);
         if (WATCH.equals(call.getMethodDescriptor().getFullMethodName())) {
             // etcd answers a refused watch on the stream (created and canceled, with the error as the
             // reason) and keeps serving the stream's other watchers: the endpoint does that.
-            java.util.function.Function<Object, Status> check = refusal;
             WatchRefusal watchRefusal = r -> {
-                Status s = r.hasCreateRequest() ? check.apply(r) : null;
+                Status s = r.hasCreateRequest() ? refusal.apply(r) : null;
                 return s == null ? null : goError(s);
             };
             return Contexts.interceptCall(Context.current().withValue(WATCH_REFUSAL, watchRefusal), call, headers, next);
         }
-        java.util.function.Function<Object, Status> refuse = refusal;
-        return new RefusingListener<>(call, next.startCall(call, headers), refuse::apply);
+        return new RefusingListener<>(call, next.startCall(call, headers), refusal::apply);
+    }
+
+    /**
+     * The check every request message of one call gets: the status it is refused with, or null. The
+     * caller is resolved once, from {@code token} or else {@code commonName}; an invalid token refuses
+     * all but what etcd serves without looking at the caller, so the client can authenticate again.
+     * Shared with the HTTP gateway.
+     */
+    public static Function<Object, Status> refusals(AuthGuard guard, String token, String commonName) {
+        if (!guard.store().enabled()) {
+            return m -> null;
+        }
+        try {
+            Caller caller = guard.store().caller(token, commonName);
+            return m -> {
+                try {
+                    guard.check(caller, m);
+                    return null;
+                } catch (RuntimeException e) {
+                    return ErrorMapper.toStatus(e);
+                }
+            };
+        } catch (RuntimeException e) {
+            Status invalid = ErrorMapper.toStatus(e);
+            return m -> AuthGuard.ignoresCaller(m) ? null : invalid;
+        }
     }
 
     /** Why a watch request is refused, as etcd words a watch's cancel reason; null when it may go ahead. */
@@ -90,7 +107,7 @@ public final class AuthInterceptor implements ServerInterceptor {
     }
 
     /** Go's text for a gRPC error, which etcd puts in a watch's cancel reason. */
-    static String goError(Status s) {
+    public static String goError(Status s) {
         StringBuilder code = new StringBuilder();
         for (String part : s.getCode().name().split("_")) {
             code.append(part.charAt(0)).append(part.substring(1).toLowerCase(java.util.Locale.ROOT));
@@ -108,14 +125,5 @@ public final class AuthInterceptor implements ServerInterceptor {
                 .filter(chain -> chain.length > 0 && chain[0] instanceof X509Certificate)
                 .map(chain -> Certificates.commonName((X509Certificate) chain[0]))
                 .orElse(null);
-    }
-
-    private Status refusal(Caller caller, Object message) {
-        try {
-            guard.check(caller, message);
-            return null;
-        } catch (RuntimeException e) {
-            return ErrorMapper.toStatus(e);
-        }
     }
 }

@@ -25,7 +25,7 @@ public final class LearnerGuard implements ServerInterceptor {
     }
 
     /** True for the requests etcd lets a learner answer. */
-    static boolean allowed(Object request) {
+    public static boolean allowed(Object request) {
         return request instanceof StatusRequest || (request instanceof RangeRequest r && r.getSerializable());
     }
 

@@ -1,0 +1,120 @@
+package io.tern.server.http;
+
+import io.grpc.Status;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.tern.api.error.EtcdError;
+import io.tern.api.error.ErrorMapper;
+import io.tern.api.lease.LeaseService;
+import io.tern.api.proto.etcdserverpb.LeaseKeepAliveRequest;
+import io.tern.api.proto.etcdserverpb.WatchRequest;
+import io.tern.api.proto.etcdserverpb.WatchResponse;
+import io.tern.api.watch.WatchHub;
+import io.tern.api.watch.WatchSink;
+import io.tern.api.watch.WatchStream;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Function;
+
+/**
+ * The gateway's streaming paths, as grpc-gateway serves a stream to an HTTP client: the request body is
+ * the stream's one request, and each response is written as its own JSON line wrapped in
+ * {@code {"result": ...}}. {@code /v3/watch} stays open, one line per watch response, until the client
+ * goes (noticed on the next write) or the server stops; {@code /v3/lease/keepalive} answers one line.
+ */
+public final class GatewayStreams {
+    private final WatchHub watches;
+    private final LeaseService leases;
+
+    public GatewayStreams(WatchHub watches, LeaseService leases) {
+        this.watches = watches;
+        this.leases = leases;
+    }
+
+    void watch(Gateway gateway, ServerRequest req, ServerResponse res) {
+        WatchRequest request;
+        try {
+            request = gateway.parse(WatchRequest.getDefaultInstance(), req);
+        } catch (Gateway.GatewayException e) {
+            Gateway.error(res, e.status);
+            return;
+        }
+        Function<Object, Status> checks = gateway.checks(req);
+        Status refused = checks.apply(request);
+        if (refused != null && learnerRefusal(refused)) {
+            Gateway.error(res, refused);
+            return;
+        }
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        CountDownLatch ended = new CountDownLatch(1);
+        try (OutputStream out = res.outputStream()) {
+            WatchStream stream = watches.open(new WatchSink() {
+                @Override
+                public void send(WatchResponse response) {
+                    line(out, Gateway.print(response));
+                }
+
+                @Override
+                public void closed(Throwable cause) {
+                    ended.countDown();
+                }
+            });
+            try {
+                if (refused != null) {
+                    // As on a gRPC stream: a created-and-canceled answer naming the error.
+                    stream.refuse(io.tern.server.grpc.AuthInterceptor.goError(refused));
+                } else {
+                    stream.handle(request);
+                }
+                ended.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                stream.close();
+            }
+        } catch (IOException | UncheckedIOException clientGone) {
+            // nothing is left to tell
+        }
+    }
+
+    void keepAlive(Gateway gateway, ServerRequest req, ServerResponse res) {
+        LeaseKeepAliveRequest request;
+        try {
+            request = gateway.parse(LeaseKeepAliveRequest.getDefaultInstance(), req);
+        } catch (Gateway.GatewayException e) {
+            Gateway.error(res, e.status);
+            return;
+        }
+        Status refused = gateway.checks(req).apply(request);
+        if (refused != null) {
+            Gateway.error(res, refused);
+            return;
+        }
+        try {
+            Gateway.json(res, "{\"result\":" + Gateway.print(leases.keepAlive(request).get()) + "}");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            Gateway.error(res, ErrorMapper.toStatus(e));
+        } catch (java.util.concurrent.ExecutionException e) {
+            Gateway.error(res, ErrorMapper.toStatus(e.getCause()));
+        }
+    }
+
+    private static boolean learnerRefusal(Status s) {
+        return EtcdError.NOT_SUPPORTED_FOR_LEARNER.message().equals(s.getDescription());
+    }
+
+    private static void line(OutputStream out, String json) {
+        try {
+            out.write(("{\"result\":" + json + "}\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
