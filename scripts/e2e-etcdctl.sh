@@ -56,6 +56,11 @@ for engine in mvstore rocksdb; do
   check "endpoint status leader" "true" "$(e endpoint status -w json | json 'str(d[0]["Status"]["leader"] == d[0]["Status"]["header"]["member_id"]).lower()')"
   check "member list" "1" "$(e member list -w json | json 'len(d["members"])')"
   check "version endpoint" "3.5.0" "$(curl -s "http://$ep/version" | json 'd["etcdserver"]')"
+  # The HTTP/JSON gateway, as etcd's docs use it: base64 in, base64 out.
+  check "gateway put" "true" "$(curl -s -X POST "http://$ep/v3/kv/put" -d '{"key": "Z3c=", "value": "dmlhIGh0dHA="}' | json 'str("revision" in d["header"]).lower()')"
+  check "gateway range" "$(b64 'via http')" "$(curl -s -X POST "http://$ep/v3/kv/range" -d '{"key": "Z3c="}' | json 'd["kvs"][0]["value"]')"
+  check "gateway sees etcdctl" "$(b64 c)" "$(curl -s -X POST "http://$ep/v3/kv/range" -d "{\"key\": \"$(b64 zoo)\"}" | json 'd["kvs"][0]["value"]')"
+  check "gateway error" "etcdserver: key is not provided" "$(curl -s -X POST "http://$ep/v3/kv/put" -d '{"key": ""}' | json 'd["error"]')"
 
   # Watch: live events, history from a revision, prev-kv.
   from=$(( $(e get w -w json | json 'd["header"]["revision"]') + 1 ))
