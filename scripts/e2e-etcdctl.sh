@@ -56,6 +56,8 @@ for engine in mvstore rocksdb; do
   check "endpoint status leader" "true" "$(e endpoint status -w json | json 'str(d[0]["Status"]["leader"] == d[0]["Status"]["header"]["member_id"]).lower()')"
   check "member list" "1" "$(e member list -w json | json 'len(d["members"])')"
   check "version endpoint" "3.5.0" "$(curl -s "http://$ep/version" | json 'd["etcdserver"]')"
+  check "metrics" "etcd_server_has_leader 1.0" "$(curl -s "http://$ep/metrics" | grep '^etcd_server_has_leader ')"
+  check "readyz" "ok" "$(curl -s "http://$ep/readyz")"
   # The HTTP/JSON gateway, as etcd's docs use it: base64 in, base64 out.
   check "gateway put" "true" "$(curl -s -X POST "http://$ep/v3/kv/put" -d '{"key": "Z3c=", "value": "dmlhIGh0dHA="}' | json 'str("revision" in d["header"]).lower()')"
   check "gateway range" "$(b64 'via http')" "$(curl -s -X POST "http://$ep/v3/kv/range" -d '{"key": "Z3c="}' | json 'd["kvs"][0]["value"]')"

@@ -45,8 +45,11 @@ import io.tern.server.grpc.StreamReaper;
 import io.tern.server.grpc.KvEndpoint;
 import io.tern.server.grpc.AuthEndpoint;
 import io.tern.api.error.ErrorMapper;
+import io.tern.api.proto.etcdserverpb.RangeRequest;
 import io.tern.api.error.EtcdError;
 import io.tern.server.grpc.AuthInterceptor;
+import io.tern.server.metrics.EtcdMetrics;
+import io.tern.server.metrics.MetricsRoutes;
 import io.tern.server.http.Gateway;
 import io.tern.server.http.GatewayPaths;
 import io.tern.server.http.GatewayStreams;
@@ -100,6 +103,8 @@ public final class TernServer implements AutoCloseable {
     private static final Duration PEER_CHECK_TIMEOUT = Duration.ofSeconds(2);
 
     private final ServerConfig config;
+    /** The key a probe's serializable read ranges over, as etcd's does. */
+    private static final com.google.protobuf.ByteString HEALTH_KEY = com.google.protobuf.ByteString.copyFromUtf8("health");
     private final KvStateMachine stateMachine;
     private final ConsensusEngine consensus;
     private final Services services;
@@ -111,7 +116,7 @@ public final class TernServer implements AutoCloseable {
     private record Services(KvService kv, MaintenanceService maintenance, ClusterService cluster, WatchHub watches,
                             LeaseService leases, LeaseExpiry expiry, ConnectionTracker connections,
                             MemberReconciler reconciler, MemberPublisher publisher, BooleanSupplier learner,
-                            AuthService auth, AuthGuard guard) {
+                            AuthService auth, AuthGuard guard, EtcdMetrics metrics) {
         void close() {
             try {
                 publisher.close();
@@ -140,6 +145,9 @@ public final class TernServer implements AutoCloseable {
                 "jraft", "consensus engine", loader);
 
         for (URI u : config.listenClientUrls()) {
+            checkBindable(u);
+        }
+        for (URI u : config.listenMetricsUrls()) {
             checkBindable(u);
         }
         URI listenPeer = config.listenPeerUrls().get(0);
@@ -221,7 +229,8 @@ public final class TernServer implements AutoCloseable {
                         config.advertiseClientUrls().stream().map(Bootstrap::urlString).toList(), PUBLISH_RETRY),
                 () -> members.view().byId(headers.memberId()).map(Member::getIsLearner).orElse(false),
                 new AuthService(proposer, auth, sm::store, headers, AUTH_FAILURE_DELAY),
-                new AuthGuard(auth, id -> sm.store().leaseKeys(id)));
+                new AuthGuard(auth, id -> sm.store().leaseKeys(id)),
+                new EtcdMetrics(consensus, proposer, sm::store, watches));
         CompletableFuture<MemberIdentity.Stop> selfStop = new CompletableFuture<>();
         MemberIdentity identity = new MemberIdentity(dir, bootstrap, headers, selfStop::complete);
         members.listen(identity);
@@ -348,7 +357,20 @@ public final class TernServer implements AutoCloseable {
                 builder.putSocket("client-" + i, listener.build());
             }
         }
+        List<URI> metricsUrls = config.listenMetricsUrls();
+        for (int i = 0; i < metricsUrls.size(); i++) {
+            URI u = metricsUrls.get(i);
+            builder.putSocket("metrics-" + i, ListenerConfig.builder().host(u.getHost()).port(u.getPort())
+                    .routing(HttpRouting.builder().register(health(services, consensus))
+                            .register(new MetricsRoutes(services.metrics())))
+                    .build());
+        }
         return builder.build();
+    }
+
+    private static HealthRoutes health(Services services, ConsensusEngine consensus) {
+        return new HealthRoutes(consensus, () -> services.kv().range(
+                RangeRequest.newBuilder().setKey(HEALTH_KEY).setSerializable(true).build()).join().getHeader().getRevision());
     }
 
     private static void configure(ListenerConfig.BuilderBase<?, ?> listener, String name, URI url, ServerConfig config,
@@ -360,6 +382,7 @@ public final class TernServer implements AutoCloseable {
                 new ElectionEndpoint(new ElectionService(services.kv(), services.leases(), services.watches()),
                         services.connections()));
         GrpcRouting.Builder grpc = GrpcRouting.builder()
+                .intercept(services.metrics().grpc())
                 .intercept(new MessageSizeLimit(config.maxRequestBytes() + GRPC_OVERHEAD_BYTES))
                 .intercept(new LearnerGuard(services.learner()))
                 .intercept(new AuthInterceptor(services.guard(), secure(url) && config.tls().client().clientCertAuth()))
@@ -403,7 +426,8 @@ public final class TernServer implements AutoCloseable {
                 .addProtocol(http2)
                 .addProtocol(grpcConfig)
                 .addRouting(grpc)
-                .routing(HttpRouting.builder().register(new HealthRoutes(consensus)).register(gateway));
+                .routing(HttpRouting.builder().register(health(services, consensus)).register(gateway)
+                        .register(new MetricsRoutes(services.metrics())));
     }
 
     /**

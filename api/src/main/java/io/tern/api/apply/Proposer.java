@@ -14,6 +14,8 @@ import java.util.concurrent.CompletableFuture;
 public final class Proposer {
     private final ConsensusEngine consensus;
     private final int maxRequestBytes;
+    private final java.util.concurrent.atomic.AtomicLong pending = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong failed = new java.util.concurrent.atomic.AtomicLong();
 
     public Proposer(ConsensusEngine consensus, int maxRequestBytes) {
         this.consensus = consensus;
@@ -29,7 +31,25 @@ public final class Proposer {
         if (bytes.length > maxRequestBytes) {
             return CompletableFuture.failedFuture(EtcdError.REQUEST_TOO_LARGE.exception());
         }
-        return consensus.propose(bytes).thenCompose(result -> unwrap(result, type));
+        pending.incrementAndGet();
+        // etcd counts a proposal failed when consensus did not take it (timeout, leader change, stop);
+        // one applied with an etcd error was committed all the same.
+        return consensus.propose(bytes).whenComplete((r, e) -> {
+            pending.decrementAndGet();
+            if (e != null) {
+                failed.incrementAndGet();
+            }
+        }).thenCompose(result -> unwrap(result, type));
+    }
+
+    /** Proposals handed to consensus and not yet committed and applied (etcd's proposals_pending). */
+    public long pending() {
+        return pending.get();
+    }
+
+    /** Proposals consensus failed (etcd's proposals_failed_total). */
+    public long failed() {
+        return failed.get();
     }
 
     private static <T> CompletableFuture<T> unwrap(Object result, Class<T> type) {

@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class FsmAdapter extends StateMachineAdapter {
     private static final System.Logger LOG = System.getLogger(FsmAdapter.class.getName());
     static final String STATE_DIR = "kv";
+    private final java.util.concurrent.atomic.AtomicLong leaderChanges = new java.util.concurrent.atomic.AtomicLong();
 
     private final StateMachine stateMachine;
     private final long snapshotCount;
@@ -194,8 +195,14 @@ final class FsmAdapter extends StateMachineAdapter {
         return true;
     }
 
+    /** Times this member began to lead or to follow a new leader. */
+    long leaderChanges() {
+        return leaderChanges.get();
+    }
+
     @Override
     public void onLeaderStart(long term) {
+        leaderChanges.incrementAndGet();
         this.term = term;
         stateMachine.onLeaderStart(term);
     }
@@ -207,6 +214,7 @@ final class FsmAdapter extends StateMachineAdapter {
 
     @Override
     public void onStartFollowing(com.alipay.sofa.jraft.entity.LeaderChangeContext ctx) {
+        leaderChanges.incrementAndGet();
         this.term = ctx.getTerm();
     }
 

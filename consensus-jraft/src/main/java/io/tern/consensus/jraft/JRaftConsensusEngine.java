@@ -236,12 +236,13 @@ final class JRaftConsensusEngine implements ConsensusEngine {
     public ConsensusStatus status() {
         Node n = node;
         if (n == null) {
-            return new ConsensusStatus(config.self(), Optional.empty(), 0, 0, stateMachine.appliedIndex());
+            return new ConsensusStatus(config.self(), Optional.empty(), 0, 0, stateMachine.appliedIndex(), 0);
         }
         PeerId leader = n.getLeaderId();
         Optional<PeerAddress> l = leader == null || leader.isEmpty() ? Optional.empty()
                 : Optional.of(new PeerAddress(leader.getIp(), leader.getPort()));
-        return new ConsensusStatus(config.self(), l, fsm.term(), n.getLastCommittedIndex(), n.getLastAppliedLogIndex());
+        return new ConsensusStatus(config.self(), l, fsm.term(), n.getLastCommittedIndex(), n.getLastAppliedLogIndex(),
+                fsm.leaderChanges());
     }
 
     @Override

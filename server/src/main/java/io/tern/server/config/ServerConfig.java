@@ -31,6 +31,7 @@ import java.util.Objects;
  * @param watchProgressInterval {@code --experimental-watch-progress-notify-interval}
  * @param auth                  {@code --auth-token}, {@code --auth-token-ttl}, {@code --bcrypt-cost}
  * @param tls                   certificates and checks for {@code https} client and peer URLs
+ * @param listenMetricsUrls     {@code --listen-metrics-urls}: plain HTTP listeners for /metrics and the probes
  */
 public record ServerConfig(
         String name,
@@ -51,7 +52,8 @@ public record ServerConfig(
         long snapshotCount,
         Duration watchProgressInterval,
         Auth auth,
-        TlsConfig tls) {
+        TlsConfig tls,
+        List<URI> listenMetricsUrls) {
 
     /**
      * @param tokenTtl   {@code --auth-token-ttl}: a simple token's life past its last use
@@ -77,6 +79,12 @@ public record ServerConfig(
         Objects.requireNonNull(auth, "auth");
         Objects.requireNonNull(tls, "tls");
         listenClientUrls = List.copyOf(listenClientUrls);
+        listenMetricsUrls = List.copyOf(listenMetricsUrls);
+        for (URI u : listenMetricsUrls) {
+            if (!"http".equals(u.getScheme()) || u.getHost() == null || u.getPort() < 0) {
+                throw new IllegalArgumentException("--listen-metrics-urls: expected http://host:port, got " + u);
+            }
+        }
         advertiseClientUrls = List.copyOf(advertiseClientUrls);
         listenPeerUrls = List.copyOf(listenPeerUrls);
         initialAdvertisePeerUrls = List.copyOf(initialAdvertisePeerUrls);
@@ -153,7 +161,7 @@ public record ServerConfig(
         return new ServerConfig(name, dataDir, List.of(client), List.of(client), List.of(peer), List.of(peer),
                 Map.of(name, List.of(peer)), "etcd-cluster", false, 1, backend, 1536 * 1024, 128,
                 Duration.ofMillis(100), Duration.ofMillis(1000), 100_000, Duration.ofMinutes(10), Auth.DEFAULTS,
-                TlsConfig.NONE);
+                TlsConfig.NONE, List.of());
     }
 
     /** This configuration with another {@code --snapshot-count}. */
@@ -161,7 +169,7 @@ public record ServerConfig(
         return new ServerConfig(name, dataDir, listenClientUrls, advertiseClientUrls, listenPeerUrls,
                 initialAdvertisePeerUrls, initialCluster, initialClusterToken, joinExisting, maxLearners, storageBackend,
                 maxRequestBytes, maxTxnOps, heartbeat,
-                electionTimeout, count, watchProgressInterval, auth, tls);
+                electionTimeout, count, watchProgressInterval, auth, tls, listenMetricsUrls);
     }
 
     /** This configuration with another watch progress notification interval. */
@@ -169,14 +177,14 @@ public record ServerConfig(
         return new ServerConfig(name, dataDir, listenClientUrls, advertiseClientUrls, listenPeerUrls,
                 initialAdvertisePeerUrls, initialCluster, initialClusterToken, joinExisting, maxLearners, storageBackend,
                 maxRequestBytes, maxTxnOps, heartbeat,
-                electionTimeout, snapshotCount, interval, auth, tls);
+                electionTimeout, snapshotCount, interval, auth, tls, listenMetricsUrls);
     }
 
     /** This configuration with other auth settings. */
     public ServerConfig withAuth(Auth other) {
         return new ServerConfig(name, dataDir, listenClientUrls, advertiseClientUrls, listenPeerUrls,
                 initialAdvertisePeerUrls, initialCluster, initialClusterToken, joinExisting, maxLearners, storageBackend,
-                maxRequestBytes, maxTxnOps, heartbeat, electionTimeout, snapshotCount, watchProgressInterval, other, tls);
+                maxRequestBytes, maxTxnOps, heartbeat, electionTimeout, snapshotCount, watchProgressInterval, other, tls, listenMetricsUrls);
     }
 
     /**
@@ -193,6 +201,13 @@ public record ServerConfig(
         return new ServerConfig(name, dataDir, scheme.apply(listenClientUrls, client), scheme.apply(advertiseClientUrls, client),
                 scheme.apply(listenPeerUrls, peer), scheme.apply(initialAdvertisePeerUrls, peer), cluster, initialClusterToken,
                 joinExisting, maxLearners, storageBackend, maxRequestBytes, maxTxnOps, heartbeat, electionTimeout,
-                snapshotCount, watchProgressInterval, auth, other);
+                snapshotCount, watchProgressInterval, auth, other, listenMetricsUrls);
+    }
+
+    /** This configuration with plain HTTP metrics listeners. */
+    public ServerConfig withMetricsUrls(List<URI> urls) {
+        return new ServerConfig(name, dataDir, listenClientUrls, advertiseClientUrls, listenPeerUrls,
+                initialAdvertisePeerUrls, initialCluster, initialClusterToken, joinExisting, maxLearners, storageBackend,
+                maxRequestBytes, maxTxnOps, heartbeat, electionTimeout, snapshotCount, watchProgressInterval, auth, tls, urls);
     }
 }

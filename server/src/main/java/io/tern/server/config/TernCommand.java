@@ -96,6 +96,10 @@ public final class TernCommand {
             description = "Cost of the bcrypt hashes of user passwords (4 to 31).")
     int bcryptCost;
 
+    @Option(names = "--listen-metrics-urls", defaultValue = "",
+            description = "Comma-separated plain HTTP URLs to serve /metrics and the health probes on.")
+    String listenMetricsUrls;
+
     @Option(names = "--cert-file", description = "Path to the client server TLS cert file.")
     String certFile;
 
@@ -176,7 +180,8 @@ public final class TernCommand {
                 storageBackend, maxRequestBytes, maxTxnOps, Duration.ofMillis(heartbeatMs),
                 Duration.ofMillis(electionTimeoutMs), snapshotCount,
                 GoDuration.parse("--experimental-watch-progress-notify-interval", watchProgressNotifyInterval),
-                new ServerConfig.Auth(Duration.ofSeconds(authTokenTtl), bcryptCost, AuthToken.parse(authToken)), tls());
+                new ServerConfig.Auth(Duration.ofSeconds(authTokenTtl), bcryptCost, AuthToken.parse(authToken)), tls(),
+                urls("--listen-metrics-urls", listenMetricsUrls));
     }
 
     private TlsConfig tls() {

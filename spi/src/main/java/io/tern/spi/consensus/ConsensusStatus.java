@@ -10,9 +10,11 @@ import java.util.Optional;
  * @param term         the current term
  * @param commitIndex  the last log index known committed
  * @param appliedIndex the last log index applied to the state machine
+ * @param leaderChanges times this member saw a new leader since it started (it began to lead, or to
+ *                      follow another member): etcd's {@code leader_changes_seen_total}
  */
 public record ConsensusStatus(PeerAddress self, Optional<PeerAddress> leader, long term, long commitIndex,
-                              long appliedIndex) {
+                              long appliedIndex, long leaderChanges) {
     public boolean isLeader() {
         return leader.isPresent() && leader.get().equals(self);
     }
