@@ -263,4 +263,53 @@ class TlsTest {
             }
         }
     }
+
+    /** etcd reads its certificate files on every handshake: a rotated certificate is served without a restart. */
+    @ParameterizedTest
+    @MethodSource("io.tern.server.TernHarness#engines")
+    void aRewrittenCertificateIsServedWithoutARestart(String engine, @TempDir Path own) throws Exception {
+        Path cert = own.resolve("cert.pem");
+        Path key = own.resolve("key.pem");
+        Files.copy(server.certFile(), cert);
+        Files.copy(server.keyFile(), key);
+        TlsConfig.Side side = new TlsConfig.Side(Optional.of(cert), Optional.of(key), Optional.of(ca.certFile()), true,
+                Optional.empty(), false, "", "");
+        try (TernServer s = TernServer.start(ServerConfig.singleNode("default", own.resolve("data"), 0,
+                TernHarness.freePort(), engine).withTls(new TlsConfig(side, TlsConfig.Side.NONE, List.of(), "TLS1.2", "")))) {
+            int port = s.clientPort(0);
+            assertThat(servedSerial(port)).isEqualTo(server.serial());
+            TestCerts.Issued next = ca.issue("server-next-" + engine, "server", List.of("127.0.0.1", "localhost"));
+            java.nio.file.attribute.FileTime later = java.nio.file.attribute.FileTime.from(
+                    java.time.Instant.now().plusSeconds(5));
+            Files.copy(next.certFile(), cert, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(next.keyFile(), key, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.setLastModifiedTime(cert, later);
+            Files.setLastModifiedTime(key, later);
+            Eventually.within(java.time.Duration.ofSeconds(10), () -> assertThat(servedSerial(port)).isEqualTo(next.serial()));
+            try (Client c = trustedOn(port, "alice")) {
+                c.getKVClient().put(bs("rotated"), bs("yes")).get(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private Client trustedOn(int port, String cn) {
+        ClientBuilder b = Client.builder().endpoints("https://127.0.0.1:" + port);
+        tls(b, clients.get(cn));
+        return b.build();
+    }
+
+    /** The serial number of the certificate the server presents in a fresh handshake. */
+    private java.math.BigInteger servedSerial(int port) throws Exception {
+        var ks = java.security.KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setKeyEntry("c", clients.get("alice").key(), new char[0], new X509Certificate[] {clients.get("alice").cert()});
+        var kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, new char[0]);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(kmf.getKeyManagers(), InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
+        try (SSLSocket socket = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port)) {
+            socket.startHandshake();
+            return ((X509Certificate) socket.getSession().getPeerCertificates()[0]).getSerialNumber();
+        }
+    }
 }

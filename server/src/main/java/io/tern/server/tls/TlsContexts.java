@@ -10,14 +10,13 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
-import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
@@ -34,7 +33,6 @@ public final class TlsContexts {
     /** Go keeps its TLS 1.3 suites whatever {@code --cipher-suites} says; the JDK must be told. */
     private static final List<String> TLS13_SUITES =
             List.of("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256");
-    private static final char[] NO_PASSWORD = new char[0];
 
     private TlsContexts() {
     }
@@ -83,21 +81,15 @@ public final class TlsContexts {
         SelfSigned.CertFiles files = selfSigned
                 ? SelfSigned.ensure(autoDir, listen.stream().map(URI::getHost).toList())
                 : new SelfSigned.CertFiles(side.certFile().get(), side.keyFile().get());
-        List<X509Certificate> chain = Pem.certificates(files.cert());
-        PrivateKey key = Pem.privateKey(files.key());
+        KeyManager[] keys = {new ReloadingKeyManager(files.cert(), files.key())};
         Optional<Path> ca = selfSigned ? Optional.empty() : side.trustedCaFile();
         try {
-            KeyStore keys = KeyStore.getInstance("PKCS12");
-            keys.load(null, null);
-            keys.setKeyEntry("tern", key, NO_PASSWORD, chain.toArray(X509Certificate[]::new));
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(keys, NO_PASSWORD);
             X509ExtendedTrustManager jdk = jdkTrust(ca);
             SSLContext accepting = SSLContext.getInstance("TLS");
-            accepting.init(kmf.getKeyManagers(), new TrustManager[] {selfSigned ? jdk
+            accepting.init(keys, new TrustManager[] {selfSigned ? jdk
                     : new EtcdTrustManager(jdk, side.crlFile(), side.allowedCn(), side.allowedHostname())}, null);
             SSLContext dialing = SSLContext.getInstance("TLS");
-            dialing.init(kmf.getKeyManagers(), new TrustManager[] {selfSigned ? new TrustingAnyone() : jdk}, null);
+            dialing.init(keys, new TrustManager[] {selfSigned ? new TrustingAnyone() : jdk}, null);
             return Optional.of(new Side(accepting, dialing, !selfSigned && side.requiresClientCert(), selfSigned,
                     common.protocols(), suites(common, accepting)));
         } catch (GeneralSecurityException | java.io.IOException e) {
