@@ -135,5 +135,25 @@ out="$("$tern" --no-such-flag 2>&1)"; code=$?
 engine=flags; check "unknown flag exit" "2" "$code"
 check "unknown flag message" "yes" "$(grep -q "Unknown option: '--no-such-flag'" <<<"$out" && echo yes || echo "no: $out")"
 
+# etcd's YAML config file: it alone counts, flags and ETCD_* are ignored.
+work="$(mktemp -d)"; port="$(free_port)"; peer="$(free_port)"; ep="127.0.0.1:$port"
+cat >"$work/tern.yaml" <<YAML
+name: from-file
+data-dir: $work/data
+listen-client-urls: http://$ep
+advertise-client-urls: http://$ep
+listen-peer-urls: http://127.0.0.1:$peer
+initial-advertise-peer-urls: http://127.0.0.1:$peer
+enable-v2: false
+YAML
+ETCD_NAME=from-env "$tern" --config-file "$work/tern.yaml" --name from-flag >"$work/tern.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 150); do etcdctl --endpoints "$ep" endpoint health >/dev/null 2>&1 && break; sleep 0.2; done
+engine=config-file
+check "config file member name" "from-file" "$(etcdctl --endpoints "$ep" member list -w json 2>&1 | json 'd["members"][0]["name"]')"
+check "config file put" "OK" "$(etcdctl --endpoints "$ep" put cf yes 2>&1)"
+check "config file unknown key logged" "yes" "$(grep -q "ignoring enable-v2" "$work/tern.log" && echo yes || echo no)"
+kill "$pid"; wait "$pid" 2>/dev/null; rm -rf "$work"
+
 echo "etcdctl e2e: $passed passed, $failed failed"
 (( failed == 0 ))

@@ -10,15 +10,14 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        TernCommand command = new TernCommand();
-        CommandLine cli = TernCommand.commandLine(command);
         ServerConfig config;
         try {
-            CommandLine.ParseResult parsed = cli.parseArgs(args);
+            CommandLine.ParseResult parsed = TernCommand.parse(args, System.getenv(),
+                    key -> System.err.println("tern: --config-file: ignoring " + key + " (no such Tern setting)"));
             if (CommandLine.executeHelpRequest(parsed) != null) {
                 return;
             }
-            config = command.toConfig();
+            config = ((TernCommand) parsed.commandSpec().userObject()).toConfig();
         } catch (CommandLine.ParameterException | IllegalArgumentException e) {
             System.err.println("tern: " + e.getMessage());
             System.err.println("Try 'tern --help' for the flags.");

@@ -22,6 +22,11 @@ import java.util.Map;
         description = "An etcd-v3-compatible key-value store. Flags are etcd's; each is also read from ETCD_<FLAG>.")
 public final class TernCommand {
 
+    @Option(names = "--config-file",
+            description = "Path to the server configuration file (etcd's YAML). When given, other flags and "
+                    + "environment variables are ignored.")
+    String configFile;
+
     @Option(names = "--name", defaultValue = "default", description = "Human-readable name for this member.")
     String name;
 
@@ -231,6 +236,31 @@ public final class TernCommand {
                     .addAll(urls("--initial-cluster", p.substring(eq + 1)));
         }
         return out;
+    }
+
+    /**
+     * The command {@code args} and {@code env} describe: the flags with {@code ETCD_*} as fallback, or,
+     * when {@code --config-file} (or {@code ETCD_CONFIG_FILE}) names a file, that file alone, as etcd
+     * reads it. Keys of the file that name no flag are passed to {@code ignored}.
+     *
+     * @return the parse result of the command that counts (its command object holds the values)
+     */
+    public static CommandLine.ParseResult parse(String[] args, Map<String, String> env,
+                                                java.util.function.Consumer<String> ignored) {
+        CommandLine cli = commandLine(new TernCommand()).setDefaultValueProvider(new EtcdEnvironment(env));
+        CommandLine.ParseResult parsed = cli.parseArgs(args);
+        TernCommand command = cli.getCommand();
+        if (command.configFile == null || command.configFile.isBlank() || parsed.isUsageHelpRequested()
+                || parsed.isVersionHelpRequested()) {
+            return parsed;
+        }
+        java.util.Set<String> flags = new java.util.HashSet<>();
+        cli.getCommandSpec().options().forEach(o -> flags.add(o.longestName()));
+        flags.remove("--config-file");
+        ConfigFile.Arguments fromFile = ConfigFile.read(Path.of(command.configFile), flags);
+        fromFile.ignored().forEach(ignored);
+        return commandLine(new TernCommand()).setDefaultValueProvider(new EtcdEnvironment(Map.of()))
+                .parseArgs(fromFile.args().toArray(String[]::new));
     }
 
     /** Parses {@code args} (with the environment as fallback) into a configuration. */
