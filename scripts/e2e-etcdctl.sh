@@ -155,5 +155,30 @@ check "config file put" "OK" "$(etcdctl --endpoints "$ep" put cf yes 2>&1)"
 check "config file unknown key logged" "yes" "$(grep -q "ignoring enable-v2" "$work/tern.log" && echo yes || echo no)"
 kill "$pid"; wait "$pid" 2>/dev/null; rm -rf "$work"
 
+# The release tarball, unpacked elsewhere, runs from its own bin/tern; its tern-cluster script starts three members.
+engine=tarball
+work="$(mktemp -d)"
+tar -xzf "$(ls "$root"/distributions/target/tern-*.tar.gz | head -1)" -C "$work"
+unpacked="$(ls -d "$work"/tern-*/)"
+port="$(free_port)"; peer="$(free_port)"; ep="127.0.0.1:$port"
+(cd "$work" && exec "$unpacked/bin/tern" --listen-client-urls "http://$ep" --advertise-client-urls "http://$ep" \
+  --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" >"$work/tern.log" 2>&1) &
+pid=$!
+for _ in $(seq 1 150); do etcdctl --endpoints "$ep" endpoint health >/dev/null 2>&1 && break; sleep 0.2; done
+check "tarball put" "OK" "$(etcdctl --endpoints "$ep" put from tarball 2>&1)"
+check "tarball default data dir" "yes" "$([[ -d "$work/default.tern" ]] && echo yes || echo no)"
+kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+engine=tern-cluster
+cports="$(free_port) $(free_port) $(free_port)"; pports="$(free_port) $(free_port) $(free_port)"
+TERN_CLUSTER_CLIENT_PORTS="$cports" TERN_CLUSTER_PEER_PORTS="$pports" "$unpacked/bin/tern-cluster" "$work/cluster" >"$work/cluster.out" 2>&1 &
+cpid=$!
+read -r c1 c2 c3 <<<"$cports"
+for _ in $(seq 1 150); do etcdctl --endpoints "127.0.0.1:$c3" endpoint health >/dev/null 2>&1 && break; sleep 0.2; done
+check "tern-cluster members" "3" "$(etcdctl --endpoints "127.0.0.1:$c1" member list -w json 2>&1 | json 'len(d["members"])')"
+etcdctl --endpoints "127.0.0.1:$c1" put across members >/dev/null 2>&1
+check "tern-cluster replicates" "members" "$(etcdctl --endpoints "127.0.0.1:$c3" get across --print-value-only 2>&1)"
+kill "$cpid" 2>/dev/null; wait "$cpid" 2>/dev/null
+rm -rf "$work"
+
 echo "etcdctl e2e: $passed passed, $failed failed"
 (( failed == 0 ))

@@ -142,6 +142,8 @@ class AuthMatrixTest {
                 new Rpc("DeleteRange", Kind.KEYS, s -> s.kv().deleteRange(DeleteRangeRequest.newBuilder().setKey(b("w/z")).build()), null),
                 new Rpc("Txn", Kind.KEYS, s -> s.kv().txn(TxnRequest.newBuilder().addSuccess(RequestOp.newBuilder()
                         .setRequestPut(PutRequest.newBuilder().setKey(b("w/t")).setValue(b("1")))).build()), null),
+                new Rpc("LeaseTimeToLive with keys (read on them)", Kind.KEYS, s -> s.lease().leaseTimeToLive(
+                        LeaseTimeToLiveRequest.newBuilder().setID(s.leaseWithKey().apply("w/ttl")).setKeys(true).build()), null),
                 new Rpc("LeaseRevoke (write on its keys)", Kind.KEYS, s -> s.lease().leaseRevoke(LeaseRevokeRequest.newBuilder()
                         .setID(s.leaseWithKey().apply("w/leased")).build()), null),
                 new Rpc("Compact", Kind.ADMIN, s -> s.kv().compact(CompactionRequest.newBuilder().setRevision(1).build()), null),

@@ -142,29 +142,50 @@ class TlsTest {
         return b.build();
     }
 
-    /** Handshakes are refused below TLS 1.2, and a TLS 1.2 client gets through by default. */
+    /** TLS 1.2 gets through by default; with --tls-min-version TLS1.3 only TLS 1.3 does. */
     @ParameterizedTest
     @MethodSource("io.tern.server.TernHarness#engines")
-    void theOldestProtocolIsTls12(String engine) throws Exception {
+    void tlsVersionsFollowTheFlags(String engine, @TempDir Path own) throws Exception {
         int port = servers.get(engine).clientPort(0);
-        assertThat(handshake(port, "TLSv1.2")).isNull();
-        assertThat(handshake(port, "TLSv1.1")).isNotNull();
+        assertThat(accepted(clientContext(clients.get("alice")), port, "TLSv1.2")).isTrue();
+        TlsConfig.Side side = new TlsConfig.Side(Optional.of(server.certFile()), Optional.of(server.keyFile()),
+                Optional.of(ca.certFile()), true, Optional.empty(), false, "", "");
+        try (TernServer s = TernServer.start(ServerConfig.singleNode("default", own, 0, TernHarness.freePort(), engine)
+                .withTls(new TlsConfig(side, TlsConfig.Side.NONE, List.of(), "TLS1.3", "")))) {
+            assertThat(accepted(clientContext(clients.get("alice")), s.clientPort(0), "TLSv1.2")).isFalse();
+            assertThat(accepted(clientContext(clients.get("alice")), s.clientPort(0), "TLSv1.3")).isTrue();
+        }
     }
 
-    private Throwable handshake(int port, String protocol) throws Exception {
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        var kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+    /** A client context presenting {@code cert} and trusting any server. */
+    private static SSLContext clientContext(TestCerts.Issued cert) throws Exception {
         var ks = java.security.KeyStore.getInstance("PKCS12");
         ks.load(null, null);
-        ks.setKeyEntry("c", clients.get("alice").key(), new char[0], new X509Certificate[] {clients.get("alice").cert()});
+        ks.setKeyEntry("c", cert.key(), new char[0], new X509Certificate[] {cert.cert()});
+        var kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(ks, new char[0]);
+        SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(kmf.getKeyManagers(), InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
+        return ctx;
+    }
+
+    /**
+     * True when the server keeps a TLS connection made with {@code ctx}: the handshake completes and the
+     * server does not end the connection (with TLS 1.3 a refused client certificate shows only on the
+     * first read). A context used twice offers to resume its earlier session.
+     */
+    private static boolean accepted(SSLContext ctx, int port, String protocol) throws Exception {
         try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port)) {
             s.setEnabledProtocols(new String[] {protocol});
+            s.setSoTimeout(1500);
             s.startHandshake();
-            return null;
-        } catch (java.io.IOException e) {
-            return e;
+            try {
+                return s.getInputStream().read() != -1;
+            } catch (java.net.SocketTimeoutException waitingForUs) {
+                return true;
+            }
+        } catch (java.io.IOException refused) {
+            return false;
         }
     }
 
@@ -219,8 +240,14 @@ class TlsTest {
             try (Client c = b.build()) {
                 c.getKVClient().put(bs("k"), bs("v")).get(10, TimeUnit.SECONDS);
             }
+            // A context that connected before offers to resume that session: resumption must not skip the list.
+            SSLContext earlier = clientContext(late);
+            assertThat(accepted(earlier, s.clientPort(0), "TLSv1.3")).isTrue();
             Files.move(ca.crl("crl-" + engine + "-next.pem", late.serial()), crl,
                     java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Thread.sleep(1500); // past the server's one-second session lifetime
+            assertThat(accepted(earlier, s.clientPort(0), "TLSv1.3")).as("resumed after revocation").isFalse();
+            assertThat(accepted(earlier, s.clientPort(0), "TLSv1.2")).as("TLS 1.2 after revocation").isFalse();
             ClientBuilder again = Client.builder().endpoints("https://127.0.0.1:" + s.clientPort(0))
                     .waitForReady(false).retryMaxAttempts(1);
             tls(again, late);

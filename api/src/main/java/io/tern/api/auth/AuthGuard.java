@@ -2,6 +2,7 @@ package io.tern.api.auth;
 
 import com.google.protobuf.ByteString;
 import io.tern.api.auth.AuthStore.Caller;
+import io.tern.api.error.EtcdError;
 import io.tern.api.proto.etcdserverpb.*;
 import io.tern.api.proto.v3electionpb.CampaignRequest;
 import io.tern.api.proto.v3electionpb.LeaderRequest;
@@ -42,7 +43,7 @@ public final class AuthGuard {
      */
     public static boolean ignoresCaller(Object request) {
         return request instanceof StatusRequest || request instanceof MemberListRequest
-                || request instanceof LeaseTimeToLiveRequest || request instanceof LeaseLeasesRequest
+                || request instanceof LeaseTimeToLiveRequest t && !t.getKeys() || request instanceof LeaseLeasesRequest
                 || request instanceof LeaseKeepAliveRequest || request instanceof AuthenticateRequest
                 || request instanceof AuthStatusRequest;
     }
@@ -70,7 +71,19 @@ public final class AuthGuard {
             }
             case LeaseGrantRequest r -> { }
             case LeaseKeepAliveRequest r -> { }
-            case LeaseTimeToLiveRequest r -> { }
+            case LeaseTimeToLiveRequest r -> {
+                // Attached key names are data: read permission on each (etcd's fix for CVE-2023-32082).
+                if (r.getKeys()) {
+                    if (caller.user() == null) {
+                        throw EtcdError.USER_EMPTY.exception();
+                    }
+                    if (!auth.unrestricted(caller)) {
+                        for (byte[] key : leaseKeys.apply(r.getID())) {
+                            auth.checkRead(caller, key, NONE);
+                        }
+                    }
+                }
+            }
             case LeaseLeasesRequest r -> { }
             case AuthenticateRequest r -> { }
             case AuthStatusRequest r -> { }

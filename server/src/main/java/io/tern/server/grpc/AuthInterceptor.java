@@ -45,24 +45,24 @@ public final class AuthInterceptor implements ServerInterceptor {
     @Override
     public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
                                                        ServerCallHandler<Q, A> next) {
-        if (!guard.store().enabled()) {
-            return next.startCall(call, headers);
-        }
-        String token = headers.get(TOKEN);
-        if (token == null) {
-            token = headers.get(AUTHORIZATION);
-        }
-        Function<Object, Status> refusal =
-                refusals(guard, token, token == null && certificateUsers ? commonName() : null);
+        String header = headers.get(TOKEN);
+        String token = header != null ? header : headers.get(AUTHORIZATION);
+        String commonName = token == null && certificateUsers ? commonName() : null;
         if (WATCH.equals(call.getMethodDescriptor().getFullMethodName())) {
-            // etcd answers a refused watch on the stream (created and canceled, with the error as the
-            // reason) and keeps serving the stream's other watchers: the endpoint does that.
+            // A watch stream outlives auth changes: each create is checked against the auth state, the
+            // token's validity and the caller's rights of its own moment, as etcd checks each one. etcd
+            // answers a refused create on the stream (created and canceled, the error as the reason)
+            // and keeps serving the stream's other watchers: the endpoint does that.
             WatchRefusal watchRefusal = r -> {
-                Status s = r.hasCreateRequest() ? refusal.apply(r) : null;
+                Status s = r.hasCreateRequest() ? refusals(guard, token, commonName).apply(r) : null;
                 return s == null ? null : goError(s);
             };
             return Contexts.interceptCall(Context.current().withValue(WATCH_REFUSAL, watchRefusal), call, headers, next);
         }
+        if (!guard.store().enabled()) {
+            return next.startCall(call, headers);
+        }
+        Function<Object, Status> refusal = refusals(guard, token, commonName);
         return new RefusingListener<>(call, next.startCall(call, headers), refusal::apply);
     }
 

@@ -120,7 +120,16 @@ public final class Gateway implements HttpService {
     /** The request body as {@code prototype}'s type; an empty body is the empty message. */
     @SuppressWarnings("unchecked")
     <Q extends Message> Q parse(Q prototype, ServerRequest req) throws GatewayException {
-        byte[] body = req.content().hasEntity() ? req.content().as(byte[].class) : new byte[0];
+        byte[] body = new byte[0];
+        if (req.content().hasEntity()) {
+            // Read no more than the limit allows, whatever the client declares: a huge body must not
+            // reach memory before it is refused.
+            try (java.io.InputStream in = req.content().inputStream()) {
+                body = in.readNBytes(maxRequestBytes + 1);
+            } catch (java.io.IOException e) {
+                throw new GatewayException(Status.INVALID_ARGUMENT.withDescription("cannot read the request: " + e.getMessage()));
+            }
+        }
         if (body.length > maxRequestBytes) {
             throw new GatewayException(Status.INVALID_ARGUMENT.withDescription("etcdserver: request is too large"));
         }

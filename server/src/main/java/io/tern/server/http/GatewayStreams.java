@@ -19,15 +19,21 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
  * The gateway's streaming paths, as grpc-gateway serves a stream to an HTTP client: the request body is
  * the stream's one request, and each response is written as its own JSON line wrapped in
  * {@code {"result": ...}}. {@code /v3/watch} stays open, one line per watch response, until the client
- * goes (noticed on the next write) or the server stops; {@code /v3/lease/keepalive} answers one line.
+ * goes (noticed on the next write; an idle watch gets a progress notification every minute) or the
+ * server stops; a refused watch answers its one line and ends. {@code /v3/lease/keepalive} answers one line.
  */
 public final class GatewayStreams {
+    private static final long PROGRESS_EVERY_SECONDS = 60;
+    private static final long ANSWER_WAIT_SECONDS = 5;
+    private static final WatchRequest PROGRESS = WatchRequest.newBuilder()
+            .setProgressRequest(io.tern.api.proto.etcdserverpb.WatchProgressRequest.getDefaultInstance()).build();
     private final WatchHub watches;
     private final LeaseService leases;
 
@@ -52,11 +58,13 @@ public final class GatewayStreams {
         }
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
         CountDownLatch ended = new CountDownLatch(1);
+        CountDownLatch answered = new CountDownLatch(1);
         try (OutputStream out = res.outputStream()) {
             WatchStream stream = watches.open(new WatchSink() {
                 @Override
                 public void send(WatchResponse response) {
                     line(out, Gateway.print(response));
+                    answered.countDown();
                 }
 
                 @Override
@@ -66,12 +74,18 @@ public final class GatewayStreams {
             });
             try {
                 if (refused != null) {
-                    // As on a gRPC stream: a created-and-canceled answer naming the error.
+                    // As on a gRPC stream: a created-and-canceled answer naming the error. This request's
+                    // only watch is refused, so the response ends once that answer is out.
                     stream.refuse(io.tern.server.grpc.AuthInterceptor.goError(refused));
-                } else {
-                    stream.handle(request);
+                    answered.await(ANSWER_WAIT_SECONDS, TimeUnit.SECONDS);
+                    return;
                 }
-                ended.await();
+                stream.handle(request);
+                // An HTTP client that went away is noticed only by a failed write: an idle watch gets a
+                // progress notification (an etcd watch response without events) now and then.
+                while (!ended.await(PROGRESS_EVERY_SECONDS, TimeUnit.SECONDS)) {
+                    stream.handle(PROGRESS);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {

@@ -33,6 +33,11 @@ public final class EtcdMetrics {
     private record TotalNamedGauge(String help, java.util.function.LongSupplier value) {
     }
     private final GrpcMetrics grpc;
+    private static final long STATS_REUSE_NANOS = 500_000_000L;
+    private volatile Reading lastStats;
+
+    private record Reading(StorageStats stats, long at) {
+    }
 
     public EtcdMetrics(ConsensusEngine consensus, Proposer proposer, Supplier<KvStore> store, WatchHub watches) {
         GaugeWithCallback.builder().name("etcd_server_has_leader")
@@ -74,8 +79,15 @@ public final class EtcdMetrics {
         this.grpc = new GrpcMetrics(registry);
     }
 
-    private static StorageStats stats(Supplier<KvStore> store) {
-        return store.get().stats();
+    /** One reading serves every size gauge of a scrape, so total and in-use describe the same moment. */
+    private StorageStats stats(Supplier<KvStore> store) {
+        Reading r = lastStats;
+        long now = System.nanoTime();
+        if (r == null || now - r.at() > STATS_REUSE_NANOS) {
+            r = new Reading(store.get().stats(), now);
+            lastStats = r;
+        }
+        return r.stats();
     }
 
     /** Counts gRPC calls: install on every client listener. */

@@ -11,22 +11,30 @@ public final class Certificates {
     private Certificates() {
     }
 
-    /** The leaf's subject common name, or "" when it has none. */
+    /**
+     * The subject's common name as Go reads it (its last CN in certificate order, which etcd takes as
+     * the user or checks against the allowed CN), or "" when it has none.
+     */
     public static String commonName(X509Certificate cert) {
         try {
+            String cn = "";
             for (javax.naming.ldap.Rdn rdn : new javax.naming.ldap.LdapName(
                     cert.getSubjectX500Principal().getName()).getRdns()) {
                 if ("CN".equalsIgnoreCase(rdn.getType())) {
-                    return rdn.getValue().toString();
+                    cn = rdn.getValue().toString();
                 }
             }
-            return "";
+            return cn;
         } catch (javax.naming.InvalidNameException e) {
             throw new IllegalStateException("unreadable subject " + cert.getSubjectX500Principal(), e);
         }
     }
 
-    /** Go's VerifyHostname over the subject alternative names: an IP exactly, a DNS name or a one-label wildcard. */
+    /**
+     * Go's VerifyHostname over the subject alternative names: an IP address only against IP names (as
+     * addresses, so {@code ::1} matches however it is written), a host name against DNS names, exactly
+     * or by a one-label wildcard.
+     */
     public static boolean validFor(X509Certificate cert, String host) {
         Collection<List<?>> names;
         try {
@@ -37,18 +45,33 @@ public final class Certificates {
         if (names == null) {
             return false;
         }
-        String h = host.toLowerCase(Locale.ROOT);
+        String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        byte[] ip = ipLiteral(bare);
+        String h = bare.toLowerCase(Locale.ROOT);
         for (List<?> n : names) {
             int type = (Integer) n.get(0);
             String value = String.valueOf(n.get(1)).toLowerCase(Locale.ROOT);
-            if (type == 7 && value.equals(h)) {
-                return true;
-            }
-            if (type == 2 && (value.equals(h)
+            if (ip != null) {
+                if (type == 7 && java.util.Arrays.equals(ip, ipLiteral(value))) {
+                    return true;
+                }
+            } else if (type == 2 && (value.equals(h)
                     || value.startsWith("*.") && h.indexOf('.') > 0 && h.substring(h.indexOf('.')).equals(value.substring(1)))) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** The address an IP literal names, or null for anything else (never a DNS lookup). */
+    private static byte[] ipLiteral(String s) {
+        if (!s.matches("\\d{1,3}(\\.\\d{1,3}){3}") && !s.matches("[0-9a-fA-F:.]*:[0-9a-fA-F:.]*")) {
+            return null;
+        }
+        try {
+            return java.net.InetAddress.getByName(s).getAddress();
+        } catch (java.net.UnknownHostException e) {
+            return null;
+        }
     }
 }

@@ -22,32 +22,74 @@ final class ReloadingKeyManager extends X509ExtendedKeyManager {
     static final String ALIAS = "tern";
     private static final long LOOK_EVERY_NANOS = 1_000_000_000L;
 
-    private record Pair(X509Certificate[] chain, PrivateKey key, FileTime certTime, FileTime keyTime) {
+    private record Pair(long generation, X509Certificate[] chain, PrivateKey key, FileTime certTime, FileTime keyTime) {
+        String alias() {
+            return ALIAS + "-" + generation;
+        }
     }
 
     private final Path certFile;
     private final Path keyFile;
     private volatile Pair pair;
+    /** The pair before the current one: a handshake that chose its alias just before a reload finishes on it. */
+    private volatile Pair previous;
     private volatile long lookedAt;
 
     /** Reads both files now; fails, naming the file, when they cannot be read. */
     ReloadingKeyManager(Path certFile, Path keyFile) {
         this.certFile = certFile;
         this.keyFile = keyFile;
-        this.pair = read();
+        this.pair = read(0);
         this.lookedAt = System.nanoTime();
     }
 
-    private Pair read() {
+    private Pair read(long generation) {
         FileTime certTime = modified(certFile);
         FileTime keyTime = modified(keyFile);
         List<X509Certificate> chain = Pem.certificates(certFile);
         PrivateKey key = Pem.privateKey(keyFile);
-        if (!chain.get(0).getPublicKey().getAlgorithm().equals(key.getAlgorithm())) {
-            throw new IllegalArgumentException("the key in " + keyFile + " (" + key.getAlgorithm()
-                    + ") does not go with the certificate in " + certFile);
+        if (!matches(chain.get(0), key)) {
+            throw new IllegalArgumentException("the key in " + keyFile + " does not go with the certificate in " + certFile);
         }
-        return new Pair(chain.toArray(X509Certificate[]::new), key, certTime, keyTime);
+        return new Pair(generation, chain.toArray(X509Certificate[]::new), key, certTime, keyTime);
+    }
+
+    /** True when {@code key} signs what the certificate's public key verifies. */
+    private static boolean matches(X509Certificate cert, PrivateKey key) {
+        String algorithm = switch (key.getAlgorithm()) {
+            case "EC" -> "SHA256withECDSA";
+            case "RSA" -> "SHA256withRSA";
+            case "RSASSA-PSS" -> "RSASSA-PSS";
+            case "Ed25519", "EdDSA" -> "Ed25519";
+            default -> null;
+        };
+        if (!cert.getPublicKey().getAlgorithm().equals(key.getAlgorithm())) {
+            return false;
+        }
+        if (algorithm == null) {
+            return true; // a key kind this check cannot sign with: the handshake will tell
+        }
+        try {
+            byte[] probe = "tern key check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            java.security.Signature sign = java.security.Signature.getInstance(algorithm);
+            if (algorithm.equals("RSASSA-PSS")) {
+                sign.setParameter(new java.security.spec.PSSParameterSpec("SHA-256", "MGF1",
+                        java.security.spec.MGF1ParameterSpec.SHA256, 32, 1));
+            }
+            sign.initSign(key);
+            sign.update(probe);
+            byte[] signature = sign.sign();
+            java.security.Signature verify = java.security.Signature.getInstance(algorithm);
+            if (algorithm.equals("RSASSA-PSS")) {
+                verify.setParameter(new java.security.spec.PSSParameterSpec("SHA-256", "MGF1",
+                        java.security.spec.MGF1ParameterSpec.SHA256, 32, 1));
+            }
+            verify.initVerify(cert.getPublicKey());
+            verify.update(probe);
+            return verify.verify(signature);
+        } catch (java.security.GeneralSecurityException e) {
+            return false;
+        }
     }
 
     private static FileTime modified(Path file) {
@@ -68,7 +110,8 @@ final class ReloadingKeyManager extends X509ExtendedKeyManager {
         lookedAt = now;
         try {
             if (!modified(certFile).equals(p.certTime()) || !modified(keyFile).equals(p.keyTime())) {
-                Pair fresh = read();
+                Pair fresh = read(p.generation() + 1);
+                previous = p;
                 pair = fresh;
                 LOG.log(System.Logger.Level.INFO, "serving the rewritten certificate {0}", certFile);
                 return fresh;
@@ -80,18 +123,20 @@ final class ReloadingKeyManager extends X509ExtendedKeyManager {
     }
 
     private String aliasFor(String keyType) {
-        String algorithm = current().key().getAlgorithm();
+        Pair p = current();
+        String algorithm = p.key().getAlgorithm();
         boolean fits = keyType != null && (keyType.equalsIgnoreCase(algorithm)
                 || keyType.startsWith("EC") && algorithm.equals("EC")
                 || keyType.equals("RSASSA-PSS") && algorithm.equals("RSA"));
-        return fits ? ALIAS : null;
+        return fits ? p.alias() : null;
     }
 
     private String aliasFor(String[] keyTypes) {
         if (keyTypes != null) {
             for (String t : keyTypes) {
-                if (aliasFor(t) != null) {
-                    return ALIAS;
+                String a = aliasFor(t);
+                if (a != null) {
+                    return a;
                 }
             }
         }
@@ -131,11 +176,23 @@ final class ReloadingKeyManager extends X509ExtendedKeyManager {
 
     @Override
     public X509Certificate[] getCertificateChain(String alias) {
-        return ALIAS.equals(alias) ? current().chain().clone() : null;
+        Pair p = byAlias(alias);
+        return p == null ? null : p.chain().clone();
     }
 
     @Override
     public PrivateKey getPrivateKey(String alias) {
-        return ALIAS.equals(alias) ? current().key() : null;
+        Pair p = byAlias(alias);
+        return p == null ? null : p.key();
+    }
+
+    /** The pair an alias handed out earlier in this handshake names, so chain and key always match. */
+    private Pair byAlias(String alias) {
+        Pair p = pair;
+        if (p.alias().equals(alias)) {
+            return p;
+        }
+        Pair before = previous;
+        return before != null && before.alias().equals(alias) ? before : null;
     }
 }

@@ -88,6 +88,12 @@ public final class TlsContexts {
             SSLContext accepting = SSLContext.getInstance("TLS");
             accepting.init(keys, new TrustManager[] {selfSigned ? jdk
                     : new EtcdTrustManager(jdk, side.crlFile(), side.allowedCn(), side.allowedHostname())}, null);
+            if (!selfSigned && side.requiresClientCert()) {
+                // A resumed session skips the trust manager, so the revocation list and the name checks
+                // would not see it: sessions expire after a second, leaving every later connection a full
+                // handshake (etcd checks each connection).
+                accepting.getServerSessionContext().setSessionTimeout(1);
+            }
             SSLContext dialing = SSLContext.getInstance("TLS");
             dialing.init(keys, new TrustManager[] {selfSigned ? new TrustingAnyone() : jdk}, null);
             return Optional.of(new Side(accepting, dialing, !selfSigned && side.requiresClientCert(), selfSigned,

@@ -41,7 +41,10 @@ class CertificatesTest {
                 new Case("IP address", "CN=ip", List.of(), List.of("10.0.0.7"), "10.0.0.7", "ip", true),
                 new Case("the CN is no host name (Go 1.15+)", "CN=node1.example.com", List.of(), List.of(), "node1.example.com",
                         "node1.example.com", false),
-                new Case("no CN", "O=etcd", List.of("h"), List.of(), "h", "", true));
+                new Case("no CN", "O=etcd", List.of("h"), List.of(), "h", "", true),
+                new Case("the last of two CNs, as Go", "CN=first,CN=second", List.of(), List.of(), "x", "second", false),
+                new Case("IPv6 however written", "CN=v6", List.of(), List.of("::1"), "0:0:0:0:0:0:0:1", "v6", true),
+                new Case("an IP host never matches a DNS name", "CN=d", List.of("10.0.0.7"), List.of(), "10.0.0.7", "d", false));
     }
 
     @ParameterizedTest
