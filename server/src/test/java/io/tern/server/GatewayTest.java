@@ -4,7 +4,6 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import io.etcd.jetcd.Client;
-import io.etcd.jetcd.auth.Permission;
 import io.tern.api.proto.etcdserverpb.AuthStatusRequest;
 import io.tern.api.proto.etcdserverpb.AuthUserListRequest;
 import io.tern.api.proto.etcdserverpb.AuthGrpc;
@@ -252,14 +251,7 @@ class GatewayTest {
         try (TernServer s = TernServer.start(config(dir, engine).withAuth(
                 new io.tern.server.config.ServerConfig.Auth(Duration.ofMinutes(5), 4, io.tern.server.config.AuthToken.SIMPLE)))) {
             try (Client admin = TernHarness.client(s)) {
-                var auth = admin.getAuthClient();
-                auth.userAdd(bs("root"), bs("rootpw")).get();
-                auth.userGrantRole(bs("root"), bs("root")).get();
-                auth.userAdd(bs("alice"), bs("alicepw")).get();
-                auth.roleAdd(bs("r")).get();
-                auth.roleGrantPermission(bs("r"), bs("a/"), bs("a0"), Permission.Type.READWRITE).get();
-                auth.userGrantRole(bs("alice"), bs("r")).get();
-                auth.authEnable().get();
+                TernHarness.enableAuthWithAlice(admin.getAuthClient());
             }
             servers.put("auth", s);
             try {

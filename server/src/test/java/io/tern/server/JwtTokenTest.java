@@ -2,7 +2,6 @@ package io.tern.server;
 
 import com.google.protobuf.ByteString;
 import io.etcd.jetcd.Client;
-import io.etcd.jetcd.auth.Permission;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
@@ -93,14 +92,7 @@ class JwtTokenTest {
                 .withAuth(new ServerConfig.Auth(Duration.ofMinutes(5), 4, AuthToken.parse(spec)));
         try (TernServer server = TernServer.start(config)) {
             try (Client admin = TernHarness.client(server)) {
-                var auth = admin.getAuthClient();
-                auth.userAdd(bs("root"), bs("rootpw")).get(10, TimeUnit.SECONDS);
-                auth.userGrantRole(bs("root"), bs("root")).get(10, TimeUnit.SECONDS);
-                auth.userAdd(bs("alice"), bs("alicepw")).get(10, TimeUnit.SECONDS);
-                auth.roleAdd(bs("a")).get(10, TimeUnit.SECONDS);
-                auth.roleGrantPermission(bs("a"), bs("a/"), bs("a0"), Permission.Type.READWRITE).get(10, TimeUnit.SECONDS);
-                auth.userGrantRole(bs("alice"), bs("a")).get(10, TimeUnit.SECONDS);
-                auth.authEnable().get(10, TimeUnit.SECONDS);
+                TernHarness.enableAuthWithAlice(admin.getAuthClient());
             }
             ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.clientPort(0)).usePlaintext().build();
             try {

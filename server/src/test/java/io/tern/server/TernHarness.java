@@ -48,4 +48,19 @@ final class TernHarness {
             throw new UncheckedIOException(e);
         }
     }
+
+    /**
+     * Sets up auth as the TLS, JWT and gateway tests use it, then enables it: {@code root}/{@code rootpw}
+     * with the root role, and {@code alice}/{@code alicepw} who may read and write the prefix {@code a/}.
+     */
+    static void enableAuthWithAlice(io.etcd.jetcd.Auth auth) throws Exception {
+        auth.userAdd(bs("root"), bs("rootpw")).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        auth.userGrantRole(bs("root"), bs("root")).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        auth.userAdd(bs("alice"), bs("alicepw")).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        auth.roleAdd(bs("a-writer")).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        auth.roleGrantPermission(bs("a-writer"), bs("a/"), bs("a0"), io.etcd.jetcd.auth.Permission.Type.READWRITE)
+                .get(10, java.util.concurrent.TimeUnit.SECONDS);
+        auth.userGrantRole(bs("alice"), bs("a-writer")).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        auth.authEnable().get(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
 }

@@ -198,14 +198,7 @@ class TlsTest {
     void theCertificateNamesTheUserWithoutAToken(String engine) throws Exception {
         try (Client root = trusted(engine, "root"); Client alice = trusted(engine, "alice");
              Client mallory = trusted(engine, "mallory")) {
-            var auth = root.getAuthClient();
-            auth.userAdd(bs("root"), bs("rootpw")).get(10, TimeUnit.SECONDS);
-            auth.userGrantRole(bs("root"), bs("root")).get(10, TimeUnit.SECONDS);
-            auth.userAdd(bs("alice"), bs("alicepw")).get(10, TimeUnit.SECONDS);
-            auth.roleAdd(bs("a-writer")).get(10, TimeUnit.SECONDS);
-            auth.roleGrantPermission(bs("a-writer"), bs("a/"), bs("a0"), Permission.Type.READWRITE).get(10, TimeUnit.SECONDS);
-            auth.userGrantRole(bs("alice"), bs("a-writer")).get(10, TimeUnit.SECONDS);
-            auth.authEnable().get(10, TimeUnit.SECONDS);
+            TernHarness.enableAuthWithAlice(root.getAuthClient());
             try {
                 alice.getKVClient().put(bs("a/1"), bs("x")).get(10, TimeUnit.SECONDS);
                 assertThat(catchThrowable(() -> alice.getKVClient().put(bs("b/1"), bs("x")).get(10, TimeUnit.SECONDS)))
@@ -327,14 +320,8 @@ class TlsTest {
 
     /** The serial number of the certificate the server presents in a fresh handshake. */
     private java.math.BigInteger servedSerial(int port) throws Exception {
-        var ks = java.security.KeyStore.getInstance("PKCS12");
-        ks.load(null, null);
-        ks.setKeyEntry("c", clients.get("alice").key(), new char[0], new X509Certificate[] {clients.get("alice").cert()});
-        var kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(ks, new char[0]);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(kmf.getKeyManagers(), InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
-        try (SSLSocket socket = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port)) {
+        try (SSLSocket socket = (SSLSocket) clientContext(clients.get("alice")).getSocketFactory()
+                .createSocket("127.0.0.1", port)) {
             socket.startHandshake();
             return ((X509Certificate) socket.getSession().getPeerCertificates()[0]).getSerialNumber();
         }

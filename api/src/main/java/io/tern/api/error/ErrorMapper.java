@@ -49,6 +49,26 @@ public final class ErrorMapper {
         return Status.fromCode(error.code()).withDescription(error.message());
     }
 
+    /** Go's name for a gRPC code ({@code OK}, {@code Canceled}, {@code PermissionDenied}, ...). */
+    public static String goCodeName(Status.Code code) {
+        if (code == Status.Code.OK) {
+            return "OK";
+        }
+        if (code == Status.Code.CANCELLED) {
+            return "Canceled";
+        }
+        StringBuilder b = new StringBuilder();
+        for (String part : code.name().split("_")) {
+            b.append(part.charAt(0)).append(part.substring(1).toLowerCase(java.util.Locale.ROOT));
+        }
+        return b.toString();
+    }
+
+    /** Go's text for a gRPC error, as etcd puts it in a watch's cancel reason. */
+    public static String goError(Status s) {
+        return "rpc error: code = " + goCodeName(s.getCode()) + " desc = " + s.getDescription();
+    }
+
     public static StatusRuntimeException toException(Throwable t) {
         return toStatus(t).asRuntimeException();
     }

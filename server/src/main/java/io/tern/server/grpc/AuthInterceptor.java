@@ -55,7 +55,7 @@ public final class AuthInterceptor implements ServerInterceptor {
             // and keeps serving the stream's other watchers: the endpoint does that.
             WatchRefusal watchRefusal = r -> {
                 Status s = r.hasCreateRequest() ? refusals(guard, token, commonName).apply(r) : null;
-                return s == null ? null : goError(s);
+                return s == null ? null : ErrorMapper.goError(s);
             };
             return Contexts.interceptCall(Context.current().withValue(WATCH_REFUSAL, watchRefusal), call, headers, next);
         }
@@ -104,15 +104,6 @@ public final class AuthInterceptor implements ServerInterceptor {
     static WatchRefusal watchRefusal() {
         WatchRefusal r = WATCH_REFUSAL.get();
         return r == null ? WatchRefusal.NONE : r;
-    }
-
-    /** Go's text for a gRPC error, which etcd puts in a watch's cancel reason. */
-    public static String goError(Status s) {
-        StringBuilder code = new StringBuilder();
-        for (String part : s.getCode().name().split("_")) {
-            code.append(part.charAt(0)).append(part.substring(1).toLowerCase(java.util.Locale.ROOT));
-        }
-        return "rpc error: code = " + code + " desc = " + s.getDescription();
     }
 
     /** The verified client certificate's subject CN ("" without one), or null when the connection has none. */

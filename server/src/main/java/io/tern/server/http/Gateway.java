@@ -11,6 +11,7 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.tern.api.error.ErrorMapper;
+import io.tern.api.error.EtcdError;
 
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -131,7 +132,7 @@ public final class Gateway implements HttpService {
             }
         }
         if (body.length > maxRequestBytes) {
-            throw new GatewayException(Status.INVALID_ARGUMENT.withDescription("etcdserver: request is too large"));
+            throw new GatewayException(ErrorMapper.status(EtcdError.REQUEST_TOO_LARGE));
         }
         Message.Builder b = prototype.newBuilderForType();
         String text = new String(body, StandardCharsets.UTF_8);

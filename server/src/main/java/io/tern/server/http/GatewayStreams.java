@@ -76,7 +76,7 @@ public final class GatewayStreams {
                 if (refused != null) {
                     // As on a gRPC stream: a created-and-canceled answer naming the error. This request's
                     // only watch is refused, so the response ends once that answer is out.
-                    stream.refuse(io.tern.server.grpc.AuthInterceptor.goError(refused));
+                    stream.refuse(ErrorMapper.goError(refused));
                     answered.await(ANSWER_WAIT_SECONDS, TimeUnit.SECONDS);
                     return;
                 }

@@ -6,6 +6,7 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.tern.api.error.EtcdError;
 import io.tern.api.maintenance.MaintenanceService;
 import io.tern.spi.consensus.ConsensusEngine;
 
@@ -109,13 +110,13 @@ public final class HealthRoutes implements HttpService {
 
     private String linearizableRead() {
         if (consensus.status().leader().isEmpty()) {
-            return "etcdserver: no leader";
+            return EtcdError.NO_LEADER.message();
         }
         try {
             consensus.readBarrier().get(1, TimeUnit.SECONDS);
             return null;
         } catch (java.util.concurrent.TimeoutException e) {
-            return "etcdserver: request timed out";
+            return EtcdError.TIMEOUT.message();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "interrupted";

@@ -9,8 +9,8 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tern.api.error.ErrorMapper;
 
-import java.util.Locale;
 
 /**
  * go-grpc-prometheus's server counters, which etcd exports: calls started, and calls handled by their
@@ -40,7 +40,7 @@ public final class GrpcMetrics implements ServerInterceptor {
         return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
             @Override
             public void close(Status status, Metadata trailers) {
-                handled.labelValues(type, service, method, codeName(status.getCode())).inc();
+                handled.labelValues(type, service, method, ErrorMapper.goCodeName(status.getCode())).inc();
                 super.close(status, trailers);
             }
         }, headers);
@@ -53,17 +53,5 @@ public final class GrpcMetrics implements ServerInterceptor {
             case SERVER_STREAMING -> "server_stream";
             case BIDI_STREAMING, UNKNOWN -> "bidi_stream";
         };
-    }
-
-    /** Go's names for gRPC codes ({@code OK}, {@code InvalidArgument}, ...). */
-    private static String codeName(Status.Code code) {
-        if (code == Status.Code.OK) {
-            return "OK";
-        }
-        StringBuilder b = new StringBuilder();
-        for (String part : code.name().split("_")) {
-            b.append(part.charAt(0)).append(part.substring(1).toLowerCase(Locale.ROOT));
-        }
-        return code == Status.Code.CANCELLED ? "Canceled" : b.toString();
     }
 }
