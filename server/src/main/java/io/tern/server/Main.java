@@ -10,6 +10,10 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && "snapshot".equals(args[0])) {
+            System.exit(SnapshotCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+            return;
+        }
         ServerConfig config;
         try {
             CommandLine.ParseResult parsed = TernCommand.parse(args, System.getenv(),

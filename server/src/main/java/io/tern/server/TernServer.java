@@ -35,7 +35,13 @@ import io.tern.api.lease.Lessor;
 import io.tern.api.watch.WatchConfig;
 import io.tern.api.watch.WatchHub;
 import io.tern.api.kv.KvService;
+import io.tern.api.maintenance.Alarms;
+import io.tern.api.maintenance.AutoCompactor;
 import io.tern.api.maintenance.MaintenanceService;
+import io.tern.api.maintenance.Quota;
+import io.tern.api.proto.etcdserverpb.AlarmResponse;
+import io.tern.api.proto.etcdserverpb.CompactionRequest;
+import io.tern.api.proto.raft.RaftRequest;
 import io.tern.server.config.ServerConfig;
 import io.tern.server.grpc.ClusterEndpoint;
 import io.tern.server.grpc.ConnectionTracker;
@@ -116,9 +122,11 @@ public final class TernServer implements AutoCloseable {
     private record Services(KvService kv, MaintenanceService maintenance, ClusterService cluster, WatchHub watches,
                             LeaseService leases, LeaseExpiry expiry, ConnectionTracker connections,
                             MemberReconciler reconciler, MemberPublisher publisher, BooleanSupplier learner,
-                            AuthService auth, AuthGuard guard, EtcdMetrics metrics) {
+                            AuthService auth, AuthGuard guard, EtcdMetrics metrics, AutoCompactor compactor) {
         void close() {
             try {
+                compactor.close();
+                maintenance.close();
                 publisher.close();
                 reconciler.close();
                 expiry.close();
@@ -170,8 +178,9 @@ public final class TernServer implements AutoCloseable {
 
         Lessor lessor = new Lessor(System::nanoTime);
         AuthStore auth = new AuthStore(io.tern.server.tls.TokenKeys.settings(config.auth()), config.auth().bcryptCost());
+        Alarms alarms = new Alarms();
         KvStateMachine sm = new KvStateMachine(storage, StorageConfig.of(dir.kv()),
-                new StorageContext(config.name()), headers, lessor, config.electionTimeout(), members, auth);
+                new StorageContext(config.name()), headers, lessor, config.electionTimeout(), members, auth, alarms);
         // The member's raft identity is its first peer URL: as recorded in the member records (a
         // MemberUpdate may have moved it), else as it first started.
         URI selfPeer = URI.create(members.view().byId(headers.memberId()).filter(m -> m.getPeerURLsCount() > 0)
@@ -214,15 +223,27 @@ public final class TernServer implements AutoCloseable {
         sm.listen(watches);
         Proposer proposer = new Proposer(consensus, config.maxRequestBytes());
         PeerClient peers = new PeerClient(consensus);
+        Quota quota = new Quota(config.quotaBackendBytes(), () -> sm.store().stats().totalBytes(),
+                alarm -> proposer.propose(RaftRequest.newBuilder().setAlarm(alarm).build(), AlarmResponse.class)
+                        .whenComplete((r, t) -> {
+                            if (t != null) {
+                                LOG.log(System.Logger.Level.WARNING, "could not raise the NOSPACE alarm: " + t);
+                            }
+                        }),
+                headers::memberId);
         LeaseService leases = new LeaseService(proposer, lessor, sm::store, headers,
                 new IdGenerator(headers::memberId, System.currentTimeMillis()),
-                LeaseLimits.forElectionTimeout(config.electionTimeout()), peers);
+                LeaseLimits.forElectionTimeout(config.electionTimeout()), peers, quota);
+        KvService kv = new KvService(proposer, sm::store, headers,
+                new KvLimits(config.maxRequestBytes(), config.maxTxnOps()), quota);
+        ConsensusEngine raftForCompactor = consensus;
+        AutoCompactor compactor = new AutoCompactor(config.autoCompaction(), () -> raftForCompactor.status().isLeader(),
+                () -> sm.store().currentRevision(), rev -> compactTo(kv, rev, requestTimeout));
         ClusterService cluster = new ClusterService(proposer, members, peers, headers, sm::store,
                 config.initialClusterToken(), config.maxLearners(), () -> System.currentTimeMillis() / 1000);
         calls.bind(leases, cluster, sm::appliedIndex, id -> sm.store().memberRemoved(id));
         Services services = new Services(
-                new KvService(proposer, sm::store, headers, new KvLimits(config.maxRequestBytes(), config.maxTxnOps())),
-                new MaintenanceService(consensus, sm::store, headers, members), cluster,
+                kv, new MaintenanceService(proposer, sm::store, headers, members, alarms), cluster,
                 watches, leases, new LeaseExpiry(leases, requestTimeout), new ConnectionTracker(),
                 new MemberReconciler(consensus, members, proposer, peers, RECONCILE_INTERVAL, requestTimeout),
                 new MemberPublisher(members, proposer, headers::memberId, config.name(),
@@ -230,7 +251,7 @@ public final class TernServer implements AutoCloseable {
                 () -> members.view().byId(headers.memberId()).map(Member::getIsLearner).orElse(false),
                 new AuthService(proposer, auth, sm::store, headers, AUTH_FAILURE_DELAY),
                 new AuthGuard(auth, id -> sm.store().leaseKeys(id)),
-                new EtcdMetrics(consensus, proposer, sm::store, watches));
+                new EtcdMetrics(consensus, proposer, sm::store, watches), compactor);
         CompletableFuture<MemberIdentity.Stop> selfStop = new CompletableFuture<>();
         MemberIdentity identity = new MemberIdentity(dir, bootstrap, headers, selfStop::complete);
         members.listen(identity);
@@ -240,6 +261,7 @@ public final class TernServer implements AutoCloseable {
             consensus.start();
             services.reconciler().start();
             services.expiry().start();
+            services.compactor().start();
             awaitIdentity(identity, bootstrap, config.electionTimeout());
             server.web = buildWeb(config, services, consensus, clientTls).start();
             if (!server.web.isRunning()) {
@@ -264,6 +286,24 @@ public final class TernServer implements AutoCloseable {
                 config.name(), Long.toHexString(headers.memberId()), Long.toHexString(headers.clusterId()),
                 config.listenClientUrls(), listenPeer);
         return server;
+    }
+
+    /** One automatic compaction, waited for; "already compacted" counts as done (etcd). */
+    private static void compactTo(KvService kv, long revision, Duration timeout) {
+        try {
+            kv.compact(CompactionRequest.newBuilder().setRevision(revision).build())
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof io.tern.api.error.EtcdException ee && ee.error() == EtcdError.COMPACTED) {
+                return;
+            }
+            throw new IllegalStateException("compaction to revision " + revision + " failed: " + e.getCause(), e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("compaction to revision " + revision + " timed out", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
     }
 
     /**
@@ -377,7 +417,7 @@ public final class TernServer implements AutoCloseable {
                                   Services services, ConsensusEngine consensus, Optional<TlsContexts.Side> tls) {
         GatewayPaths.Endpoints endpoints = new GatewayPaths.Endpoints(new KvEndpoint(services.kv()),
                 new LeaseEndpoint(services.leases()), new ClusterEndpoint(services.cluster()),
-                new MaintenanceEndpoint(services.maintenance()), new AuthEndpoint(services.auth()),
+                new MaintenanceEndpoint(services.maintenance(), services.connections()), new AuthEndpoint(services.auth()),
                 new LockEndpoint(new LockService(services.kv(), services.leases(), services.watches()), services.connections()),
                 new ElectionEndpoint(new ElectionService(services.kv(), services.leases(), services.watches()),
                         services.connections()));

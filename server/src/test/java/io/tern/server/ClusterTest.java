@@ -12,6 +12,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -79,6 +80,37 @@ class ClusterTest {
                     assertThat(got.getKvs()).as(reader + " reads what " + writer + " wrote").hasSize(20);
                     assertThat(str(got.getKvs().get(0).getValue())).isEqualTo("v0");
                 }
+            }
+
+            // HashKV at one revision is the same on every member, before and after a compaction (whose
+            // physical part each member runs at its own pace).
+            Client any = cluster.client(leader);
+            long rev = any.getKVClient().put(bs("hash/last"), bs("x")).get(10, TimeUnit.SECONDS).getHeader().getRevision();
+            for (boolean compacted : new boolean[] {false, true}) {
+                if (compacted) {
+                    any.getKVClient().compact(rev - 10).get(10, TimeUnit.SECONDS);
+                }
+                List<Integer> hashes = new ArrayList<>();
+                for (String name : cluster.names()) {
+                    long compactedTo = compacted ? rev - 10 : 0;
+                    var channel = io.grpc.ManagedChannelBuilder.forAddress("127.0.0.1", cluster.node(name).clientPort())
+                            .usePlaintext().build();
+                    var h = new io.tern.api.proto.etcdserverpb.HashKVResponse[1];
+                    try {
+                        var maintenance = io.tern.api.proto.etcdserverpb.MaintenanceGrpc.newBlockingStub(channel);
+                        // A follower answers once it has applied the revision (and the compaction).
+                        Eventually.within(Duration.ofSeconds(10), () -> {
+                            h[0] = maintenance.withDeadlineAfter(10, TimeUnit.SECONDS).hashKV(
+                                    io.tern.api.proto.etcdserverpb.HashKVRequest.newBuilder().setRevision(rev).build());
+                            assertThat(h[0].getCompactRevision()).isEqualTo(compactedTo);
+                        });
+                    } finally {
+                        channel.shutdownNow();
+                    }
+                    hashes.add(h[0].getHash());
+                }
+                assertThat(hashes).as("HashKV at %d on each member, compacted: %s", rev, compacted)
+                        .containsOnly(hashes.get(0));
             }
         }
     }

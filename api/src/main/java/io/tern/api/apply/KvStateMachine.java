@@ -14,7 +14,10 @@ import io.tern.api.proto.etcdserverpb.MemberAddResponse;
 import io.tern.api.proto.etcdserverpb.MemberPromoteResponse;
 import io.tern.api.proto.etcdserverpb.MemberRemoveResponse;
 import io.tern.api.proto.etcdserverpb.MemberUpdateResponse;
+import io.tern.api.error.EtcdError;
 import io.tern.api.error.EtcdException;
+import io.tern.api.maintenance.Alarms;
+import io.tern.api.maintenance.Quota;
 import io.tern.api.kv.TxnApply;
 import io.tern.api.mvcc.KvStore;
 import io.tern.api.mvcc.KvStoreTxn;
@@ -59,6 +62,7 @@ public final class KvStateMachine implements StateMachine {
     private final Duration leaderExtend;
     private final ClusterMembers members;
     private final AuthStore auth;
+    private final Alarms alarms;
     private final List<CommitListener> listeners = new CopyOnWriteArrayList<>();
     private volatile KvStore store;
 
@@ -81,10 +85,11 @@ public final class KvStateMachine implements StateMachine {
      * @param leaderExtend extra time every lease gets when this member becomes leader (etcd: the election timeout)
      * @param members      the member view this state machine keeps up to date
      * @param auth         the auth view this state machine keeps up to date
+     * @param alarms       the alarm view this state machine keeps up to date
      */
     public KvStateMachine(StorageProvider provider, StorageConfig storageConfig, StorageContext context,
                           ResponseHeaders headers, Lessor lessor, Duration leaderExtend, ClusterMembers members,
-                          AuthStore auth) {
+                          AuthStore auth, Alarms alarms) {
         this.provider = provider;
         this.storageConfig = storageConfig;
         this.context = context;
@@ -93,6 +98,7 @@ public final class KvStateMachine implements StateMachine {
         this.leaderExtend = leaderExtend;
         this.members = members;
         this.auth = auth;
+        this.alarms = alarms;
         this.store = KvStore.open(provider.create(storageConfig, context));
         reloadViews();
     }
@@ -186,6 +192,7 @@ public final class KvStateMachine implements StateMachine {
         resetLessor();
         members.reload(store);
         auth.reload(authData(store.authData()));
+        alarms.reload(store.alarms());
     }
 
     private void resetLessor() {
@@ -205,6 +212,7 @@ public final class KvStateMachine implements StateMachine {
         try {
             Object result = switch (request.getRequestCase()) {
                 case PUT -> {
+                    refuseWhenOutOfSpace();
                     var b = txn.put(request.getPut());
                     yield b.setHeader(headers.header(txn.endEntry(), e.term())).build();
                 }
@@ -213,6 +221,9 @@ public final class KvStateMachine implements StateMachine {
                     yield b.setHeader(headers.header(txn.endEntry(), e.term())).build();
                 }
                 case TXN -> {
+                    if (Quota.puts(request.getTxn())) {
+                        refuseWhenOutOfSpace();
+                    }
                     var b = TxnApply.apply(txn, request.getTxn());
                     yield b.setHeader(headers.header(txn.endEntry(), e.term())).build();
                 }
@@ -228,6 +239,7 @@ public final class KvStateMachine implements StateMachine {
                     yield resp;
                 }
                 case LEASE_GRANT -> {
+                    refuseWhenOutOfSpace();
                     LeaseGrantRequest g = request.getLeaseGrant();
                     txn.grantLease(g.getID(), g.getTTL());
                     afterCommit.add(() -> lessor.granted(g.getID(), g.getTTL()));
@@ -300,6 +312,10 @@ public final class KvStateMachine implements StateMachine {
                     afterCommit.add(() -> auth.applied(change, after));
                     yield AuthApplied.newBuilder().setHeader(headers.header(txn.endEntry(), e.term())).build();
                 }
+                case ALARM -> {
+                    var b = alarms.apply(txn, request.getAlarm());
+                    yield b.setHeader(headers.header(txn.endEntry(), e.term())).build();
+                }
                 case REQUEST_NOT_SET -> throw new IllegalStateException("empty request in log entry " + e.index());
             };
             return result;
@@ -309,6 +325,13 @@ public final class KvStateMachine implements StateMachine {
             }
             txn.endEntry();
             return rejected;
+        }
+    }
+
+    /** etcd's capped applier: while a NOSPACE alarm is raised, requests that add data are refused. */
+    private void refuseWhenOutOfSpace() {
+        if (alarms.noSpace()) {
+            throw EtcdError.NO_SPACE.exception();
         }
     }
 

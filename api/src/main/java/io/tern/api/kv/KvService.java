@@ -3,6 +3,7 @@ package io.tern.api.kv;
 import com.google.protobuf.Message;
 import io.tern.api.cluster.ResponseHeaders;
 import io.tern.api.apply.Proposer;
+import io.tern.api.maintenance.Quota;
 import io.tern.api.mvcc.KvStore;
 import io.tern.api.proto.etcdserverpb.CompactionRequest;
 import io.tern.api.proto.etcdserverpb.CompactionResponse;
@@ -33,7 +34,11 @@ public final class KvService {
     private final KvValidation validation;
     private final Proposer proposer;
 
-    public KvService(Proposer proposer, Supplier<KvStore> store, ResponseHeaders headers, KvLimits limits) {
+    private final Quota quota;
+
+    public KvService(Proposer proposer, Supplier<KvStore> store, ResponseHeaders headers, KvLimits limits,
+                     Quota quota) {
+        this.quota = quota;
         this.consensus = proposer.consensus();
         this.store = store;
         this.headers = headers;
@@ -57,6 +62,7 @@ public final class KvService {
 
     public CompletableFuture<PutResponse> put(PutRequest r) {
         KvValidation.checkPut(r);
+        quota.check(r);
         return propose(RaftRequest.newBuilder().setPut(r).build(), PutResponse.class);
     }
 
@@ -81,6 +87,7 @@ public final class KvService {
                 return b.setHeader(headers.header(view.revision(), consensus.term())).build();
             });
         }
+        quota.check(r);
         return propose(RaftRequest.newBuilder().setTxn(r).build(), TxnResponse.class);
     }
 

@@ -6,6 +6,7 @@ import io.tern.api.cluster.IdGenerator;
 import io.tern.api.cluster.ResponseHeaders;
 import io.tern.api.error.EtcdError;
 import io.tern.api.error.EtcdException;
+import io.tern.api.maintenance.Quota;
 import io.tern.api.mvcc.KvStore;
 import io.tern.api.proto.etcdserverpb.LeaseGrantRequest;
 import io.tern.api.proto.etcdserverpb.LeaseGrantResponse;
@@ -39,9 +40,11 @@ public final class LeaseService {
     private final IdGenerator ids;
     private final LeaseLimits limits;
     private final PeerClient peers;
+    private final Quota quota;
 
     public LeaseService(Proposer proposer, Lessor lessor, Supplier<KvStore> store, ResponseHeaders headers,
-                        IdGenerator ids, LeaseLimits limits, PeerClient peers) {
+                        IdGenerator ids, LeaseLimits limits, PeerClient peers, Quota quota) {
+        this.quota = quota;
         this.proposer = proposer;
         this.lessor = lessor;
         this.store = store;
@@ -59,6 +62,7 @@ public final class LeaseService {
         if (r.getTTL() > limits.maxTtlSeconds()) {
             return CompletableFuture.failedFuture(EtcdError.LEASE_TTL_TOO_LARGE.exception());
         }
+        quota.checkLeaseGrant();
         long id = r.getID();
         while (id == 0) {
             id = ids.next() & Long.MAX_VALUE;

@@ -3,7 +3,19 @@ package io.tern.api.maintenance;
 import io.tern.api.cluster.ClusterMembers;
 import io.tern.api.cluster.ResponseHeaders;
 import io.tern.api.error.EtcdError;
+import io.tern.api.apply.Proposer;
+import io.tern.api.mvcc.KvSnapshot;
 import io.tern.api.mvcc.KvStore;
+import io.tern.api.proto.etcdserverpb.AlarmMember;
+import io.tern.api.proto.etcdserverpb.AlarmRequest;
+import io.tern.api.proto.etcdserverpb.AlarmResponse;
+import io.tern.api.proto.etcdserverpb.AlarmType;
+import io.tern.api.proto.etcdserverpb.DefragmentResponse;
+import io.tern.api.proto.etcdserverpb.HashKVRequest;
+import io.tern.api.proto.etcdserverpb.HashKVResponse;
+import io.tern.api.proto.etcdserverpb.HashResponse;
+import io.tern.api.proto.etcdserverpb.ResponseHeader;
+import io.tern.api.proto.raft.RaftRequest;
 import io.tern.api.proto.etcdserverpb.Member;
 import io.tern.api.proto.etcdserverpb.MoveLeaderRequest;
 import io.tern.api.proto.etcdserverpb.MoveLeaderResponse;
@@ -14,10 +26,16 @@ import io.tern.spi.consensus.ConsensusStatus;
 import io.tern.spi.storage.StorageStats;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
-/** The parts of etcd's Maintenance service that report on this member or steer leadership. */
+/**
+ * etcd's Maintenance service: status, leadership, alarms, checksums, defragmentation and snapshots.
+ * Alarms go through the log; checksums, defragmentation and snapshots are this member's own.
+ */
 public final class MaintenanceService {
+    private static final System.Logger LOG = System.getLogger(MaintenanceService.class.getName());
     /** The etcd API level Tern implements, reported where etcd reports its server version. */
     public static final String ETCD_VERSION = "3.5.0";
 
@@ -25,10 +43,20 @@ public final class MaintenanceService {
     private final Supplier<KvStore> store;
     private final ResponseHeaders headers;
     private final ClusterMembers members;
+    private final Proposer proposer;
+    private final Alarms alarms;
+    /** One defragmentation at a time, off the caller's thread. */
+    private final ExecutorService defragmenter = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "tern-defragment");
+        t.setDaemon(true);
+        return t;
+    });
 
-    public MaintenanceService(ConsensusEngine consensus, Supplier<KvStore> store, ResponseHeaders headers,
-                              ClusterMembers members) {
-        this.consensus = consensus;
+    public MaintenanceService(Proposer proposer, Supplier<KvStore> store, ResponseHeaders headers,
+                              ClusterMembers members, Alarms alarms) {
+        this.proposer = proposer;
+        this.alarms = alarms;
+        this.consensus = proposer.consensus();
         this.store = store;
         this.headers = headers;
         this.members = members;
@@ -50,6 +78,10 @@ public final class MaintenanceService {
                 .setRaftTerm(cs.term())
                 .setRaftAppliedIndex(cs.appliedIndex())
                 .setIsLearner(view.byId(headers.memberId()).map(Member::getIsLearner).orElse(false))
+                // etcd lists raised alarms in the proto text form of each AlarmMember.
+                .addAllErrors(alarms.list(AlarmType.NONE).stream()
+                        .map(a -> "memberID:" + Long.toUnsignedString(a.getMemberID()) + " alarm:" + a.getAlarm() + " ")
+                        .toList())
                 .build();
     }
 
@@ -75,6 +107,64 @@ public final class MaintenanceService {
                             ? EtcdError.TIMEOUT_LEADER_TRANSFER.exception() : c);
                 })
                 .thenApply(v -> response());
+    }
+
+    /** etcd's Alarm: every action, GET included, goes through the log, so the answer is the cluster's. */
+    public CompletableFuture<AlarmResponse> alarm(AlarmRequest r) {
+        if (r.getAction() == AlarmRequest.AlarmAction.UNRECOGNIZED) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("unknown alarm action"));
+        }
+        return proposer.propose(RaftRequest.newBuilder().setAlarm(r).build(), AlarmResponse.class);
+    }
+
+    /** The alarms this member has applied, of {@code type} (all for NONE); for probes and metrics. */
+    public java.util.List<AlarmMember> alarms(AlarmType type) {
+        return alarms.list(type);
+    }
+
+    /** etcd's Hash: a checksum of everything this member stores. */
+    public HashResponse hash() {
+        KvStore s = store.get();
+        int hash = s.hashAll();
+        return HashResponse.newBuilder().setHeader(headers.header(s.currentRevision(), consensus.term()))
+                .setHash(hash).build();
+    }
+
+    /** etcd's HashKV: equal on every member that applied the log up to the revision. */
+    public HashKVResponse hashKv(HashKVRequest r) {
+        KvStore.KvHash h = store.get().hashKv(r.getRevision());
+        return HashKVResponse.newBuilder().setHeader(headers.header(h.currentRevision(), consensus.term()))
+                .setHash(h.hash()).setCompactRevision(h.compactRevision()).setHashRevision(h.hashRevision())
+                .build();
+    }
+
+    /** etcd's Defragment of this member's store; the answer comes when it is done. Writes go on. */
+    public CompletableFuture<DefragmentResponse> defragment() {
+        return CompletableFuture.supplyAsync(() -> {
+            KvStore s = store.get();
+            long started = System.nanoTime();
+            long before = s.stats().totalBytes();
+            s.defragment();
+            LOG.log(System.Logger.Level.INFO, "defragmented in {0} ms: {1} -> {2} bytes",
+                    (System.nanoTime() - started) / 1_000_000, before, s.stats().totalBytes());
+            return DefragmentResponse.newBuilder()
+                    .setHeader(headers.header(s.currentRevision(), consensus.term())).build();
+        }, defragmenter);
+    }
+
+    /** A point-in-time copy of this member's store to stream (etcd's Snapshot); the caller closes it. */
+    public KvSnapshot snapshot() {
+        return store.get().snapshot();
+    }
+
+    /** The header of a snapshot stream's messages: the copy's revision. */
+    public ResponseHeader snapshotHeader(KvSnapshot snapshot) {
+        return headers.header(snapshot.revision(), consensus.term());
+    }
+
+    /** Stops the defragmentation thread. */
+    public void close() {
+        defragmenter.shutdownNow();
     }
 
     private MoveLeaderResponse response() {

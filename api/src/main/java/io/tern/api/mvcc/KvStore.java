@@ -29,6 +29,8 @@ public final class KvStore implements AutoCloseable {
     static final byte[] META_CLUSTER_ID = KeyLayout.meta("cluster-id");
     /** Every user and role and the auth switch, one record (the auth layer's encoding). */
     static final byte[] META_AUTH = KeyLayout.meta("auth");
+    /** The raised alarms, one record (the maintenance layer's encoding). */
+    static final byte[] META_ALARMS = KeyLayout.meta("alarms");
 
     private final StorageEngine engine;
     /** Serializes engine writes between the apply thread and the compactor. */
@@ -121,6 +123,38 @@ public final class KvStore implements AutoCloseable {
     /** The auth record as of the last commit (the auth layer's encoding); null before any auth change. */
     public byte[] authData() {
         return engine.get(META_AUTH);
+    }
+
+    /** The alarms record as of the last commit (the maintenance layer's encoding); null before any alarm. */
+    public byte[] alarms() {
+        return engine.get(META_ALARMS);
+    }
+
+    /** The checksum etcd's HashKV reports, as the {@code KvStoreHash} class defines it. */
+    public record KvHash(int hash, long compactRevision, long hashRevision, long currentRevision) {
+    }
+
+    /**
+     * HashKV at {@code revision} (0: the current one). Fails with etcd's compacted error below the compacted
+     * revision and its future-revision error above the current one.
+     */
+    public KvHash hashKv(long revision) {
+        return KvStoreHash.hashKv(engine, revision);
+    }
+
+    /** etcd's Hash: a checksum of everything stored, metadata included (meant for tests). */
+    public int hashAll() {
+        return KvStoreHash.hashAll(engine);
+    }
+
+    /** A frozen copy of the store for etcd's Snapshot; the caller closes it. */
+    public KvSnapshot snapshot() {
+        return KvSnapshot.of(engine);
+    }
+
+    /** Gives back the disk space of deleted and compacted versions; writes go on meanwhile. */
+    public void defragment() {
+        engine.defragment();
     }
 
     /** The cluster id recorded by the cluster's first entry; 0 before it is applied. */

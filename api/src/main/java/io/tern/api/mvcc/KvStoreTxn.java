@@ -233,6 +233,17 @@ public final class KvStoreTxn {
         batch.put(KvStore.META_AUTH, record);
     }
 
+    /** Replaces the alarms record (the maintenance layer's encoding). */
+    public void putAlarms(byte[] record) {
+        requireWritable();
+        batch.put(KvStore.META_ALARMS, record);
+    }
+
+    /** The alarms record as seen inside this transaction; null before any alarm. */
+    public byte[] alarms() {
+        return view.get(KvStore.META_ALARMS);
+    }
+
     /** The auth record as seen inside this transaction; null before any auth change. */
     public byte[] authData() {
         return view.get(KvStore.META_AUTH);

@@ -1,5 +1,7 @@
 package io.tern.server.config;
 
+import io.tern.api.maintenance.AutoCompactor;
+
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,6 +34,8 @@ import java.util.Objects;
  * @param auth                  {@code --auth-token}, {@code --auth-token-ttl}, {@code --bcrypt-cost}
  * @param tls                   certificates and checks for {@code https} client and peer URLs
  * @param listenMetricsUrls     {@code --listen-metrics-urls}: plain HTTP listeners for /metrics and the probes
+ * @param quotaBackendBytes     {@code --quota-backend-bytes}: 0 for etcd's 2 GiB, negative for none
+ * @param autoCompaction        {@code --auto-compaction-mode} and {@code --auto-compaction-retention}
  */
 public record ServerConfig(
         String name,
@@ -53,7 +57,9 @@ public record ServerConfig(
         Duration watchProgressInterval,
         Auth auth,
         TlsConfig tls,
-        List<URI> listenMetricsUrls) {
+        List<URI> listenMetricsUrls,
+        long quotaBackendBytes,
+        AutoCompactor.Settings autoCompaction) {
 
     /**
      * @param tokenTtl   {@code --auth-token-ttl}: a simple token's life past its last use
@@ -78,6 +84,7 @@ public record ServerConfig(
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(auth, "auth");
         Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(autoCompaction, "autoCompaction");
         listenClientUrls = List.copyOf(listenClientUrls);
         listenMetricsUrls = List.copyOf(listenMetricsUrls);
         for (URI u : listenMetricsUrls) {
@@ -161,7 +168,7 @@ public record ServerConfig(
         return new ServerConfig(name, dataDir, List.of(client), List.of(client), List.of(peer), List.of(peer),
                 Map.of(name, List.of(peer)), "etcd-cluster", false, 1, backend, 1536 * 1024, 128,
                 Duration.ofMillis(100), Duration.ofMillis(1000), 100_000, Duration.ofMinutes(10), Auth.DEFAULTS,
-                TlsConfig.NONE, List.of());
+                TlsConfig.NONE, List.of(), 0, AutoCompactor.Settings.OFF);
     }
 
     /** This configuration with another {@code --snapshot-count}. */
@@ -169,7 +176,7 @@ public record ServerConfig(
         return new ServerConfig(name, dataDir, listenClientUrls, advertiseClientUrls, listenPeerUrls,
                 initialAdvertisePeerUrls, initialCluster, initialClusterToken, joinExisting, maxLearners, storageBackend,
                 maxRequestBytes, maxTxnOps, heartbeat,
-                electionTimeout, count, watchProgressInterval, auth, tls, listenMetricsUrls);
+                electionTimeout, count, watchProgressInterval, auth, tls, listenMetricsUrls, quotaBackendBytes, autoCompaction);
     }
 
     /** This configuration with another watch progress notification interval. */
@@ -177,14 +184,14 @@ public record ServerConfig(
         return new ServerConfig(name, dataDir, listenClientUrls, advertiseClientUrls, listenPeerUrls,
                 initialAdvertisePeerUrls, initialCluster, initialClusterToken, joinExisting, maxLearners, storageBackend,
                 maxRequestBytes, maxTxnOps, heartbeat,
-                electionTimeout, snapshotCount, interval, auth, tls, listenMetricsUrls);
+                electionTimeout, snapshotCount, interval, auth, tls, listenMetricsUrls, quotaBackendBytes, autoCompaction);
     }
 
     /** This configuration with other auth settings. */
     public ServerConfig withAuth(Auth other) {
         return new ServerConfig(name, dataDir, listenClientUrls, advertiseClientUrls, listenPeerUrls,
                 initialAdvertisePeerUrls, initialCluster, initialClusterToken, joinExisting, maxLearners, storageBackend,
-                maxRequestBytes, maxTxnOps, heartbeat, electionTimeout, snapshotCount, watchProgressInterval, other, tls, listenMetricsUrls);
+                maxRequestBytes, maxTxnOps, heartbeat, electionTimeout, snapshotCount, watchProgressInterval, other, tls, listenMetricsUrls, quotaBackendBytes, autoCompaction);
     }
 
     /**
@@ -201,13 +208,21 @@ public record ServerConfig(
         return new ServerConfig(name, dataDir, scheme.apply(listenClientUrls, client), scheme.apply(advertiseClientUrls, client),
                 scheme.apply(listenPeerUrls, peer), scheme.apply(initialAdvertisePeerUrls, peer), cluster, initialClusterToken,
                 joinExisting, maxLearners, storageBackend, maxRequestBytes, maxTxnOps, heartbeat, electionTimeout,
-                snapshotCount, watchProgressInterval, auth, other, listenMetricsUrls);
+                snapshotCount, watchProgressInterval, auth, other, listenMetricsUrls, quotaBackendBytes, autoCompaction);
+    }
+
+    /** This configuration with another quota and automatic compaction. */
+    public ServerConfig withHousekeeping(long quota, AutoCompactor.Settings compaction) {
+        return new ServerConfig(name, dataDir, listenClientUrls, advertiseClientUrls, listenPeerUrls,
+                initialAdvertisePeerUrls, initialCluster, initialClusterToken, joinExisting, maxLearners, storageBackend,
+                maxRequestBytes, maxTxnOps, heartbeat, electionTimeout, snapshotCount, watchProgressInterval, auth, tls,
+                listenMetricsUrls, quota, compaction);
     }
 
     /** This configuration with plain HTTP metrics listeners. */
     public ServerConfig withMetricsUrls(List<URI> urls) {
         return new ServerConfig(name, dataDir, listenClientUrls, advertiseClientUrls, listenPeerUrls,
                 initialAdvertisePeerUrls, initialCluster, initialClusterToken, joinExisting, maxLearners, storageBackend,
-                maxRequestBytes, maxTxnOps, heartbeat, electionTimeout, snapshotCount, watchProgressInterval, auth, tls, urls);
+                maxRequestBytes, maxTxnOps, heartbeat, electionTimeout, snapshotCount, watchProgressInterval, auth, tls, urls, quotaBackendBytes, autoCompaction);
     }
 }

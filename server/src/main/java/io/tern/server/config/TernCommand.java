@@ -1,5 +1,6 @@
 package io.tern.server.config;
 
+import io.tern.api.maintenance.AutoCompactor;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -84,6 +85,19 @@ public final class TernCommand {
     @Option(names = "--snapshot-count", defaultValue = "100000",
             description = "Number of committed entries between snapshots.")
     long snapshotCount;
+
+    @Option(names = "--quota-backend-bytes", defaultValue = "0",
+            description = "Raise alarms when the store exceeds this size in bytes (0: 2 GiB, negative: no quota).")
+    long quotaBackendBytes;
+
+    @Option(names = "--auto-compaction-mode", defaultValue = "periodic",
+            description = "Interpret --auto-compaction-retention as 'periodic' (a duration) or 'revision' (a count).")
+    String autoCompactionMode;
+
+    @Option(names = "--auto-compaction-retention", defaultValue = "0",
+            description = "History to keep when compacting automatically: hours or a Go duration (periodic), "
+                    + "or revisions (revision); 0 disables.")
+    String autoCompactionRetention;
 
     @Option(names = "--experimental-watch-progress-notify-interval", defaultValue = "10m",
             description = "Interval of progress notifications to watchers that ask for them (Go duration).")
@@ -186,7 +200,41 @@ public final class TernCommand {
                 Duration.ofMillis(electionTimeoutMs), snapshotCount,
                 GoDuration.parse("--experimental-watch-progress-notify-interval", watchProgressNotifyInterval),
                 new ServerConfig.Auth(Duration.ofSeconds(authTokenTtl), bcryptCost, AuthToken.parse(authToken)), tls(),
-                urls("--listen-metrics-urls", listenMetricsUrls));
+                urls("--listen-metrics-urls", listenMetricsUrls), quotaBackendBytes,
+                autoCompaction(autoCompactionMode, autoCompactionRetention));
+    }
+
+    /**
+     * etcd's reading of the retention: in periodic mode a bare number counts hours, anything else is a Go
+     * duration; in revision mode it is a number of revisions.
+     */
+    static AutoCompactor.Settings autoCompaction(String mode, String retention) {
+        String r = retention.trim();
+        switch (mode) {
+            case "periodic" -> {
+                Duration period;
+                try {
+                    period = Duration.ofHours(Long.parseLong(r));
+                } catch (NumberFormatException notHours) {
+                    period = GoDuration.parse("--auto-compaction-retention", r);
+                }
+                return new AutoCompactor.Settings(AutoCompactor.Mode.PERIODIC, period, 0,
+                        AutoCompactor.Settings.OFF.revisionInterval());
+            }
+            case "revision" -> {
+                long n;
+                try {
+                    n = Long.parseLong(r);
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("invalid --auto-compaction-retention '" + r
+                            + "' for revision mode: expected a number of revisions");
+                }
+                return new AutoCompactor.Settings(AutoCompactor.Mode.REVISION, Duration.ZERO, n,
+                        AutoCompactor.Settings.OFF.revisionInterval());
+            }
+            default -> throw new IllegalArgumentException("unknown auto-compaction-mode \"" + mode
+                    + "\" (use periodic or revision)");
+        }
     }
 
     private TlsConfig tls() {

@@ -34,6 +34,13 @@ public interface StorageEngine extends ReadView, AutoCloseable {
      */
     void checkpoint(Path target);
 
+    /**
+     * Gives back disk space held by deleted and overwritten entries (etcd's defragment), as far as the
+     * engine can; contents do not change. Reads and writes from other threads go on while it runs; it may
+     * hold them up briefly, never for the whole run. An engine with nothing to give back returns at once.
+     */
+    void defragment();
+
     /** Sizes as etcd reports them for its backend. */
     StorageStats stats();
 

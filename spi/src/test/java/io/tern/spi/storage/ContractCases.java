@@ -302,7 +302,8 @@ public final class ContractCases {
                 new ClosedCall("snapshot", (e, dir) -> e.snapshot().close()),
                 new ClosedCall("sync", (e, dir) -> e.sync()),
                 new ClosedCall("checkpoint", (e, dir) -> e.checkpoint(dir.resolve("checkpoint"))),
-                new ClosedCall("stats", (e, dir) -> e.stats()));
+                new ClosedCall("stats", (e, dir) -> e.stats()),
+                new ClosedCall("defragment", (e, dir) -> e.defragment()));
     }
 
     private static <T> List<T> reversed(List<T> list) {

@@ -492,6 +492,65 @@ public abstract class StorageEngineContract {
     }
 
     @Test
+    void defragmentKeepsTheContentsAndGivesBackTheSpaceOfDeletedEntries() {
+        StorageEngine engine = open();
+        Random random = new Random(3);
+        for (int i = 0; i < 256; i++) {
+            engine.write(batch(Op.put(String.format("blob%03d", i), text(randomBytes(random, 64 * 1024)))));
+        }
+        engine.sync();
+        long full = engine.stats().totalBytes();
+        WriteBatch deletes = new WriteBatch();
+        for (int i = 0; i < 256; i++) {
+            if (i % 32 != 0) {
+                deletes.delete(bytes(String.format("blob%03d", i)));
+            }
+        }
+        engine.write(deletes);
+        engine.sync();
+        List<KV> kept = scanAll(engine);
+
+        engine.defragment();
+
+        assertThat(scanAll(engine)).isEqualTo(kept).hasSize(8);
+        assertThat(engine.stats().totalBytes()).as("bytes after deleting 31/32 of %d and defragmenting", full)
+                .isLessThan(full / 2);
+        engine.write(batch(Op.put("after", "defragment")));
+        assertThat(engine.get(bytes("after"))).isEqualTo(bytes("defragment"));
+    }
+
+    @Test
+    void writesAndSnapshotsGoOnWhileDefragmentRuns() throws Exception {
+        StorageEngine engine = open();
+        Random random = new Random(5);
+        for (int i = 0; i < 4000; i++) {
+            engine.write(batch(Op.put(String.format("k%05d", i), text(randomBytes(random, 1000)))));
+            if (i % 2 == 1) {
+                engine.write(batch(Op.del(String.format("k%05d", i - 1))));
+            }
+        }
+        List<KV> before = scanAll(engine);
+        try (Snapshot snapshot = engine.snapshot()) {
+            ExecutorService defrag = Executors.newSingleThreadExecutor();
+            try {
+                Future<?> done = defrag.submit(engine::defragment);
+                int written = 0;
+                while (!done.isDone() || written < 100) {
+                    engine.write(batch(Op.put(String.format("w%06d", written), "v" + written)));
+                    written++;
+                }
+                done.get(2, TimeUnit.MINUTES);
+                for (int i = 0; i < written; i++) {
+                    assertThat(engine.get(bytes(String.format("w%06d", i)))).isEqualTo(bytes("v" + i));
+                }
+            } finally {
+                defrag.shutdownNow();
+            }
+            assertThat(scanAll(snapshot)).isEqualTo(before);
+        }
+    }
+
+    @Test
     void aValueOfOneAndAHalfMebibytesRoundTrips() {
         Path dir = tmp.resolve("data");
         StorageEngine engine = open(dir);

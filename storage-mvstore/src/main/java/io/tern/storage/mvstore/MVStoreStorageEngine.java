@@ -24,6 +24,7 @@ import org.h2.mvstore.FileStore;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 import org.h2.mvstore.MVStoreException;
+import org.h2.mvstore.RandomAccessStore;
 import org.h2.mvstore.RootReference;
 
 /**
@@ -59,6 +60,10 @@ final class MVStoreStorageEngine implements StorageEngine {
     private static final System.Logger LOG = System.getLogger(MVStoreStorageEngine.class.getName());
     /** Most live bytes one idle compaction rewrites. */
     private static final int COMPACT_WRITE_LIMIT = 16 * 1024 * 1024;
+    /** Defragmenting rewrites chunks whose live share is below this percentage. */
+    private static final int DEFRAGMENT_FILL_RATE = 90;
+    /** A bound on defragment steps, against a store that never settles. */
+    private static final int DEFRAGMENT_MAX_STEPS = 10_000;
 
     private final Path file;
     private final MVStoreOptions options;
@@ -376,6 +381,68 @@ final class MVStoreStorageEngine implements StorageEngine {
             }
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "background work on " + describe() + " failed", e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Rewrites live pages out of partly dead chunks, then moves chunks toward the start of the file and cuts
+     * off the free end, in steps of at most {@link #COMPACT_WRITE_LIMIT} bytes. Each step holds the lock,
+     * so writes wait for one step at most and go on between steps. Before a step may overwrite the space of
+     * a dropped chunk, the commit that stopped using it is synced, so a crash never finds the last durable
+     * root pointing at overwritten pages.
+     */
+    @Override
+    public void defragment() {
+        long before = stats().totalBytes();
+        for (int step = 0; step < DEFRAGMENT_MAX_STEPS; step++) {
+            if (!defragmentStep()) {
+                break;
+            }
+            Thread.yield();
+        }
+        LOG.log(System.Logger.Level.INFO, "defragmented {0}: {1} -> {2} bytes", describe(), before,
+                stats().totalBytes());
+    }
+
+    /** One bounded step of {@link #defragment}; whether it changed anything. */
+    private boolean defragmentStep() {
+        lock.lock();
+        try {
+            ensureUsable("defragment");
+            long sizeBefore = store.getFileStore().size();
+            // Everything before this step is made durable first: with retention off, chunks that died
+            // in earlier commits may be overwritten now.
+            store.sync();
+            // Readers register the versions they use (see above), so neither the retention time nor
+            // MVStore's few extra kept versions protect anyone here; they would only keep dead chunks.
+            int retention = store.getRetentionTime();
+            int versionsToKeep = store.getVersionsToKeep();
+            store.setRetentionTime(0);
+            store.setVersionsToKeep(0);
+            boolean rewritten;
+            try {
+                rewritten = store.compact(DEFRAGMENT_FILL_RATE, COMPACT_WRITE_LIMIT);
+                if (rewritten) {
+                    published = map.flushAndGetRoot();
+                }
+                if (store.hasUnsavedChanges()) {
+                    commit("defragment");
+                }
+                store.sync();
+                if (store.getFileStore() instanceof RandomAccessStore file) {
+                    file.compactMoveChunks(101, COMPACT_WRITE_LIMIT, store);
+                }
+                store.sync();
+            } catch (RuntimeException e) {
+                failure = e;
+                throw new StorageException(describe() + ": defragment failed: " + e, e);
+            } finally {
+                store.setRetentionTime(retention);
+                store.setVersionsToKeep(versionsToKeep);
+            }
+            return rewritten || store.getFileStore().size() < sizeBefore;
         } finally {
             lock.unlock();
         }

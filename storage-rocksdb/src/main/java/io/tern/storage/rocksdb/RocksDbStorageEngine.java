@@ -22,6 +22,7 @@ import java.util.stream.Stream;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.Checkpoint;
+import org.rocksdb.CompactRangeOptions;
 import org.rocksdb.LRUCache;
 import org.rocksdb.LogFile;
 import org.rocksdb.Options;
@@ -239,6 +240,25 @@ final class RocksDbStorageEngine implements StorageEngine {
             FileSync.forceDirectory(absolute.getParent());
         } catch (RocksDBException | IOException e) {
             throw new StorageException("checkpoint of " + describe() + " to " + target + " failed: " + e, e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Flushes the memtables and compacts every level into the bottom one, forcing the bottom level too, so
+     * that deleted entries and their tombstones leave the SST files. RocksDB compacts in its background
+     * threads; writes and reads go on meanwhile (writes may slow down if level 0 fills up).
+     */
+    @Override
+    public void defragment() {
+        Lock lock = enter("defragment");
+        try (CompactRangeOptions options = new CompactRangeOptions()
+                .setBottommostLevelCompaction(CompactRangeOptions.BottommostLevelCompaction.kForce)
+                .setExclusiveManualCompaction(false)) {
+            db.compactRange(db.getDefaultColumnFamily(), null, null, options);
+        } catch (RocksDBException e) {
+            throw failure("defragment", e);
         } finally {
             lock.unlock();
         }

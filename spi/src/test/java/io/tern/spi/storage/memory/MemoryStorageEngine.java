@@ -143,6 +143,12 @@ final class MemoryStorageEngine implements StorageEngine {
         }
     }
 
+    /** Heap memory has no file to shrink: removed entries are gone already. */
+    @Override
+    public void defragment() {
+        ensureOpen("defragment");
+    }
+
     @Override
     public StorageStats stats() {
         ensureOpen("stats");
