@@ -1,11 +1,22 @@
 package io.tern.server;
 
+import io.tern.server.config.LogConfig;
 import io.tern.server.config.ServerConfig;
 import io.tern.server.config.TernCommand;
+import io.tern.server.logging.JulSetup;
 import picocli.CommandLine;
 
-/** Parses etcd's flags, starts a member, and stops it on SIGTERM/SIGINT. Only wiring lives here. */
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Parses etcd's flags, sets up logging, starts a member, and stops it on SIGTERM/SIGINT. Only wiring lives
+ * here. Bad flags and a failed start are reported on stderr as one plain line ({@code tern: ...}) whatever
+ * {@code --log-outputs} says, so an operator sees them on the terminal; everything else is logged.
+ */
 public final class Main {
+    private static final System.Logger LOG = System.getLogger(Main.class.getName());
+
     private Main() {
     }
 
@@ -15,19 +26,31 @@ public final class Main {
             return;
         }
         ServerConfig config;
+        LogConfig logs;
+        List<String> ignoredKeys = new ArrayList<>();
         try {
-            CommandLine.ParseResult parsed = TernCommand.parse(args, System.getenv(),
-                    key -> System.err.println("tern: --config-file: ignoring " + key + " (no such Tern setting)"));
+            CommandLine.ParseResult parsed = TernCommand.parse(args, System.getenv(), ignoredKeys::add);
             if (CommandLine.executeHelpRequest(parsed) != null) {
                 return;
             }
-            config = ((TernCommand) parsed.commandSpec().userObject()).toConfig();
+            TernCommand command = (TernCommand) parsed.commandSpec().userObject();
+            logs = command.toLogConfig();
+            config = command.toConfig();
         } catch (CommandLine.ParameterException | IllegalArgumentException e) {
+            ignoredKeys.forEach(key -> System.err.println("tern: " + ignoring(key)));
             System.err.println("tern: " + e.getMessage());
             System.err.println("Try 'tern --help' for the flags.");
             System.exit(2);
             return;
         }
+        try {
+            JulSetup.install(logs, System.out, System.err);
+        } catch (IllegalArgumentException e) {
+            System.err.println("tern: cannot start: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
+        ignoredKeys.forEach(key -> LOG.log(System.Logger.Level.WARNING, ignoring(key)));
         TernServer server;
         try {
             server = TernServer.start(config);
@@ -46,6 +69,10 @@ public final class Main {
             }
             System.exit(server.stoppedOnFailure() ? 1 : 0);
         }));
+    }
+
+    private static String ignoring(String key) {
+        return "--config-file: ignoring " + key + " (no such Tern setting)";
     }
 
     /** One line for an operator: the failure and, when it differs, its root cause. */

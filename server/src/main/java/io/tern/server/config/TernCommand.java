@@ -183,6 +183,27 @@ public final class TernCommand {
             description = "Maximum TLS version supported by the server (empty for the newest).")
     String tlsMaxVersion;
 
+    @Option(names = "--logger", defaultValue = "zap",
+            description = "Logger: zap, JSON lines as etcd 3.5 writes them (etcd 3.4's capnslog is refused).")
+    String logger;
+
+    @Option(names = "--log-level", defaultValue = "info",
+            description = "Log level: debug, info, warn, error, panic or fatal.")
+    String logLevel;
+
+    @Option(names = "--log-outputs", defaultValue = "default",
+            description = "Comma-separated log targets: stderr, stdout, default (stderr), or file paths to append to.")
+    String logOutputs;
+
+    @Option(names = "--enable-log-rotation", arity = "0..1", defaultValue = "false",
+            description = "Accepted for etcd's configurations; true is refused: rotate the file with an external tool.")
+    boolean enableLogRotation;
+
+    @Option(names = "--log-rotation-config-json",
+            defaultValue = "{\"maxsize\": 100, \"maxage\": 0, \"maxbackups\": 0, \"localtime\": false, \"compress\": false}",
+            description = "Accepted for etcd's configurations; unused, as Tern does not rotate logs.")
+    String logRotationConfigJson;
+
     /** Turns the parsed flags into a validated configuration. */
     public ServerConfig toConfig() {
         if (!"new".equals(initialClusterState) && !"existing".equals(initialClusterState)) {
@@ -235,6 +256,11 @@ public final class TernCommand {
             default -> throw new IllegalArgumentException("unknown auto-compaction-mode \"" + mode
                     + "\" (use periodic or revision)");
         }
+    }
+
+    /** Turns the logging flags into a validated logging configuration, apart from the member's. */
+    public LogConfig toLogConfig() {
+        return LogConfig.fromFlags(logger, logLevel, logOutputs, enableLogRotation);
     }
 
     private TlsConfig tls() {
