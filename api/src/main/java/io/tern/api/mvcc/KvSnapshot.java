@@ -26,8 +26,12 @@ import java.util.zip.CRC32C;
  *  body:    "TERNSNAP" u32(format=1)
  *           { u32(keyLength > 0) key u32(valueLength) value }   every stored entry, in key order
  *           u32(0) u64(entries) u64(revision)
+ *           zero bytes up to a multiple of 512
  *  trailer: SHA-256 of the body (32 bytes)
  * </pre>
+ *
+ * The padding is etcd's: {@code etcdctl snapshot save} keeps a file only if its length is 32 more than a
+ * multiple of 512 (a database of whole pages and the checksum).
  *
  * As with etcd, whoever sends the body appends the checksum ({@link #digest}), and a restore checks it
  * before the copy counts. A restore leaves out what belongs to the old cluster: member records, removed
@@ -39,6 +43,8 @@ public final class KvSnapshot implements AutoCloseable {
     /** Length of the SHA-256 trailer. */
     public static final int DIGEST_BYTES = 32;
     private static final int RESTORE_BATCH_BYTES = 4 << 20;
+    private static final int ALIGNMENT = 512;
+    private static final int FIXED_BYTES = 8 + 4 + 4 + 8 + 8;
 
     private final Snapshot view;
     private final long revision;
@@ -63,12 +69,12 @@ public final class KvSnapshot implements AutoCloseable {
     /** The body's length in bytes (without the checksum trailer); reads the whole copy once. */
     public long size() {
         if (size < 0) {
-            long[] n = {MAGIC.length + 4 + 4 + 8 + 8};
+            long[] n = {FIXED_BYTES};
             view.scan(new byte[0], null, false, (k, v) -> {
                 n[0] += 8 + k.length + v.length;
                 return true;
             });
-            size = n[0];
+            size = n[0] + padding(n[0]);
         }
         return size;
     }
@@ -79,8 +85,10 @@ public final class KvSnapshot implements AutoCloseable {
         data.write(MAGIC);
         data.writeInt(FORMAT);
         long[] entries = {0};
+        long[] bytes = {FIXED_BYTES};
         try {
             view.scan(new byte[0], null, false, (k, v) -> {
+                bytes[0] += 8 + k.length + v.length;
                 try {
                     data.writeInt(k.length);
                     data.write(k);
@@ -98,7 +106,12 @@ public final class KvSnapshot implements AutoCloseable {
         data.writeInt(0);
         data.writeLong(entries[0]);
         data.writeLong(revision);
+        data.write(new byte[padding(bytes[0])]);
         data.flush();
+    }
+
+    private static int padding(long unpadded) {
+        return (int) ((ALIGNMENT - unpadded % ALIGNMENT) % ALIGNMENT);
     }
 
     /** A fresh SHA-256, the trailer's algorithm. */
@@ -181,6 +194,12 @@ public final class KvSnapshot implements AutoCloseable {
         long revision = in.readLong();
         if (count != entries) {
             throw new IOException("snapshot damaged: it says " + count + " entries but holds " + entries);
+        }
+        byte[] pad = readBytes(in, padding(counted.count), entries);
+        for (byte b : pad) {
+            if (b != 0) {
+                throw new IOException("snapshot damaged: non-zero padding");
+            }
         }
         long bodyBytes = counted.count;
         int bodyCrc = (int) crc.getValue();
