@@ -54,6 +54,7 @@ import io.tern.api.error.ErrorMapper;
 import io.tern.api.proto.etcdserverpb.RangeRequest;
 import io.tern.api.error.EtcdError;
 import io.tern.server.grpc.AuthInterceptor;
+import io.tern.server.metrics.DiskTimings;
 import io.tern.server.metrics.EtcdMetrics;
 import io.tern.server.metrics.MetricsRoutes;
 import io.tern.server.http.Gateway;
@@ -181,6 +182,8 @@ public final class TernServer implements AutoCloseable {
         Alarms alarms = new Alarms();
         KvStateMachine sm = new KvStateMachine(storage, StorageConfig.of(dir.kv()),
                 new StorageContext(config.name()), headers, lessor, config.electionTimeout(), members, auth, alarms);
+        DiskTimings disk = new DiskTimings();
+        sm.timeCommits(disk::backendCommit);
         // The member's raft identity is its first peer URL: as recorded in the member records (a
         // MemberUpdate may have moved it), else as it first started.
         URI selfPeer = URI.create(members.view().byId(headers.memberId()).filter(m -> m.getPeerURLsCount() > 0)
@@ -195,7 +198,8 @@ public final class TernServer implements AutoCloseable {
         java.util.function.Function<PeerAddress, ConsensusEngine> engine = self -> raft.create(new ConsensusConfig(
                 config.name(), self, new PeerAddress(listenPeer.getHost(), listenPeer.getPort()), dir.raft(),
                 voters.stream().map(v -> v.equals(firstSelf) ? self : v).toList(),
-                config.heartbeat(), config.electionTimeout(), config.snapshotCount(), requestTimeout, peerTls), sm, calls);
+                config.heartbeat(), config.electionTimeout(), config.snapshotCount(), requestTimeout, peerTls,
+                disk::walFsync), sm, calls);
         ConsensusEngine consensus = engine.apply(recordedSelf);
         // A member that joined later checks too once it knows its id: a restart on its data directory.
         if (!bootstrap.joining() || bootstrap.memberId() != 0) {
@@ -251,7 +255,7 @@ public final class TernServer implements AutoCloseable {
                 () -> members.view().byId(headers.memberId()).map(Member::getIsLearner).orElse(false),
                 new AuthService(proposer, auth, sm::store, headers, AUTH_FAILURE_DELAY),
                 new AuthGuard(auth, id -> sm.store().leaseKeys(id)),
-                new EtcdMetrics(consensus, proposer, sm::store, watches), compactor);
+                new EtcdMetrics(consensus, proposer, sm::store, watches, disk, quota.limitBytes()), compactor);
         CompletableFuture<MemberIdentity.Stop> selfStop = new CompletableFuture<>();
         MemberIdentity identity = new MemberIdentity(dir, bootstrap, headers, selfStop::complete);
         members.listen(identity);
@@ -442,7 +446,7 @@ public final class TernServer implements AutoCloseable {
             java.util.function.Function<Object, io.grpc.Status> auth = AuthInterceptor.refusals(services.guard(), token, null);
             return m -> services.learner().getAsBoolean() && !LearnerGuard.allowed(m)
                     ? ErrorMapper.status(EtcdError.NOT_SUPPORTED_FOR_LEARNER) : auth.apply(m);
-        }, config.maxRequestBytes(), new GatewayStreams(services.watches(), services.leases())), endpoints);
+        }, config.maxRequestBytes(), new GatewayStreams(services.watches(), services.leases(), services.maintenance())), endpoints);
         // Helidon 4.4 forgets a connection's finished streams only when their count reaches
         // maxConcurrentStreams: the limit must be finite or every stream ever opened stays in memory.
         // A client that stops reading blocks only its own sends; its watchers fall back to catching up.

@@ -42,6 +42,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.LongConsumer;
 
 /**
  * Applies committed {@link RaftRequest}s to the {@link KvStore}. All entries of one {@link #apply} call
@@ -65,6 +66,7 @@ public final class KvStateMachine implements StateMachine {
     private final Alarms alarms;
     private final List<CommitListener> listeners = new CopyOnWriteArrayList<>();
     private volatile KvStore store;
+    private volatile LongConsumer commitNanos = nanos -> { };
 
     /** Told of every commit, on the apply thread, after readers can see it. */
     @FunctionalInterface
@@ -108,6 +110,14 @@ public final class KvStateMachine implements StateMachine {
         listeners.add(listener);
     }
 
+    /**
+     * Tells {@code timer} how long each storage commit took: an applied batch written to the engine, or a
+     * sync that makes the written ones durable. Set before consensus starts.
+     */
+    public void timeCommits(LongConsumer timer) {
+        this.commitNanos = timer;
+    }
+
     /** The store readers use; replaced when a snapshot is installed. */
     public KvStore store() {
         return store;
@@ -136,7 +146,9 @@ public final class KvStateMachine implements StateMachine {
                 results.add(applyOne(s, txn, e, afterCommit, membership));
                 last = e.index();
             }
+            long started = System.nanoTime();
             txn.commit(last);
+            commitNanos.accept(System.nanoTime() - started);
         } catch (RuntimeException | Error e) {
             txn.abandon();
             throw e;
@@ -348,7 +360,9 @@ public final class KvStateMachine implements StateMachine {
 
     @Override
     public void persist() {
+        long started = System.nanoTime();
         store.sync();
+        commitNanos.accept(System.nanoTime() - started);
     }
 
     @Override

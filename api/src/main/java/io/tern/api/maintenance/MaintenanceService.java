@@ -14,7 +14,7 @@ import io.tern.api.proto.etcdserverpb.DefragmentResponse;
 import io.tern.api.proto.etcdserverpb.HashKVRequest;
 import io.tern.api.proto.etcdserverpb.HashKVResponse;
 import io.tern.api.proto.etcdserverpb.HashResponse;
-import io.tern.api.proto.etcdserverpb.ResponseHeader;
+import io.tern.api.proto.etcdserverpb.SnapshotResponse;
 import io.tern.api.proto.raft.RaftRequest;
 import io.tern.api.proto.etcdserverpb.Member;
 import io.tern.api.proto.etcdserverpb.MoveLeaderRequest;
@@ -28,6 +28,9 @@ import io.tern.spi.storage.StorageStats;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.io.IOException;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -152,14 +155,16 @@ public final class MaintenanceService {
         }, defragmenter);
     }
 
-    /** A point-in-time copy of this member's store to stream (etcd's Snapshot); the caller closes it. */
-    public KvSnapshot snapshot() {
-        return store.get().snapshot();
-    }
-
-    /** The header of a snapshot stream's messages: the copy's revision. */
-    public ResponseHeader snapshotHeader(KvSnapshot snapshot) {
-        return headers.header(snapshot.revision(), consensus.term());
+    /**
+     * etcd's Snapshot: a point-in-time copy of this member's store, sent to {@code send} as the Snapshot
+     * messages (blobs with the bytes still to come, the SHA-256 last) on the calling thread, which the
+     * receiver may hold up. Stops with {@link java.util.concurrent.CancellationException} once
+     * {@code cancelled} answers true.
+     */
+    public void snapshot(Consumer<SnapshotResponse> send, BooleanSupplier cancelled) throws IOException {
+        try (KvSnapshot snapshot = store.get().snapshot()) {
+            SnapshotSender.send(snapshot, headers.header(snapshot.revision(), consensus.term()), send, cancelled);
+        }
     }
 
     /** Stops the defragmentation thread. */

@@ -31,6 +31,8 @@ public final class KvStore implements AutoCloseable {
     static final byte[] META_AUTH = KeyLayout.meta("auth");
     /** The raised alarms, one record (the maintenance layer's encoding). */
     static final byte[] META_ALARMS = KeyLayout.meta("alarms");
+    /** How many keys are live at the current revision (etcd's keys_total). */
+    static final byte[] META_KEYS = KeyLayout.meta("keys");
 
     private final StorageEngine engine;
     /** Serializes engine writes between the apply thread and the compactor. */
@@ -39,6 +41,7 @@ public final class KvStore implements AutoCloseable {
     private volatile long currentRevision;
     private volatile long compactRevision;
     private volatile long appliedIndex;
+    private volatile long keys;
     private boolean writing;
 
     private KvStore(StorageEngine engine) {
@@ -46,6 +49,7 @@ public final class KvStore implements AutoCloseable {
         this.currentRevision = Math.max(1, readMeta(META_REVISION));
         this.compactRevision = readMeta(META_COMPACT);
         this.appliedIndex = readMeta(META_APPLIED);
+        this.keys = engine.get(META_KEYS) != null ? readMeta(META_KEYS) : countLiveKeys();
         this.compaction = new KvStoreCompaction(this, readMeta(META_COMPACT_DONE));
     }
 
@@ -69,6 +73,21 @@ public final class KvStore implements AutoCloseable {
     /** The index of the last log entry whose effects this store holds. */
     public long appliedIndex() {
         return appliedIndex;
+    }
+
+    /** Keys live at the current revision. */
+    public long keyCount() {
+        return keys;
+    }
+
+    /** A store written before the count was kept: counted once, recorded with the next commit that changes it. */
+    private long countLiveKeys() {
+        long[] n = {0};
+        VersionScan.live(engine, new byte[0], null, currentRevision, false, (k, v) -> {
+            n[0]++;
+            return true;
+        });
+        return n[0];
     }
 
     public StorageStats stats() {
@@ -213,8 +232,12 @@ public final class KvStore implements AutoCloseable {
         return compaction.done(revision);
     }
 
-    void commit(WriteBatch batch, long revision, long compact, long applied, boolean compactionScheduled) {
+    void commit(WriteBatch batch, long revision, long compact, long applied, boolean compactionScheduled,
+                long keyDelta) {
         batch.put(META_REVISION, KeyLayout.encodeLong(revision));
+        if (keyDelta != 0) {
+            batch.put(META_KEYS, KeyLayout.encodeLong(keys + keyDelta));
+        }
         batch.put(META_APPLIED, KeyLayout.encodeLong(applied));
         if (compact != compactRevision) {
             batch.put(META_COMPACT, KeyLayout.encodeLong(compact));
@@ -223,6 +246,7 @@ public final class KvStore implements AutoCloseable {
         currentRevision = revision;
         compactRevision = compact;
         appliedIndex = applied;
+        keys += keyDelta;
         writing = false;
         if (compactionScheduled) {
             compaction.schedule(compact);

@@ -38,6 +38,9 @@ public final class KvStoreTxn {
     /** Every key change of the batch, in revision order, for watchers. */
     private final List<KvChange> changes = new ArrayList<>();
 
+    /** Keys made live minus keys deleted so far. */
+    private long keyDelta;
+
     KvStoreTxn(KvStore store, StorageEngine engine, long revision, long compact) {
         this.store = store;
         this.view = batch.over(engine);
@@ -121,6 +124,9 @@ public final class KvStoreTxn {
                 batch.put(KeyLayout.attachedKey(lease, key), EMPTY);
             }
         }
+        if (prev == null) {
+            keyDelta++;
+        }
         changes.add(new KvChange(key, entryRevision, record, prev == null ? null : prev[1],
                 prev == null ? 0 : KeyLayout.versionMain(prev[0])));
         PutResponse.Builder out = PutResponse.newBuilder();
@@ -164,6 +170,7 @@ public final class KvStoreTxn {
         if (lease != 0) {
             batch.delete(KeyLayout.attachedKey(lease, userKey));
         }
+        keyDelta--;
         changes.add(new KvChange(userKey, entryRevision, VersionRecord.TOMBSTONE_BYTES, live[1],
                 KeyLayout.versionMain(live[0])));
     }
@@ -291,7 +298,7 @@ public final class KvStoreTxn {
         if (store == null) {
             throw new IllegalStateException("a read-only transaction cannot commit");
         }
-        store.commit(batch, revision, compact, appliedIndex, compactionScheduled);
+        store.commit(batch, revision, compact, appliedIndex, compactionScheduled, keyDelta);
     }
 
     /** Gives up the transaction without writing (the apply thread is failing). */

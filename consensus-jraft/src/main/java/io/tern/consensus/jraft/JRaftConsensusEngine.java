@@ -103,7 +103,7 @@ final class JRaftConsensusEngine implements ConsensusEngine {
         opts.setLogUri(dir.resolve("log").toString());
         opts.setRaftMetaUri(dir.resolve("meta").toString());
         opts.setSnapshotUri(dir.resolve("snapshot").toString());
-        opts.setServiceFactory(OnDemandSnapshotStorage.serviceFactory(fsm::writeState));
+        opts.setServiceFactory(OnDemandSnapshotStorage.serviceFactory(fsm::writeState, config.logSyncNanos()));
         opts.setInitialConf(initial);
         int electionMs = (int) config.electionTimeout().toMillis();
         opts.setElectionTimeoutMs(electionMs);

@@ -3,9 +3,12 @@ package io.tern.consensus.jraft;
 import com.alipay.sofa.jraft.JRaftServiceFactory;
 import com.alipay.sofa.jraft.core.DefaultJRaftServiceFactory;
 import com.alipay.sofa.jraft.entity.LocalFileMetaOutter.LocalFileMeta;
+import com.alipay.sofa.jraft.entity.LogEntry;
 import com.alipay.sofa.jraft.option.NodeOptions;
 import com.alipay.sofa.jraft.option.RaftOptions;
+import com.alipay.sofa.jraft.storage.LogStorage;
 import com.alipay.sofa.jraft.storage.SnapshotStorage;
+import com.alipay.sofa.jraft.storage.impl.RocksDBLogStorage;
 import com.alipay.sofa.jraft.storage.snapshot.Snapshot;
 import com.alipay.sofa.jraft.storage.snapshot.SnapshotReader;
 import com.alipay.sofa.jraft.storage.snapshot.local.LocalSnapshotMetaTable;
@@ -17,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import java.util.stream.Stream;
 
 /**
@@ -52,12 +56,28 @@ final class OnDemandSnapshotStorage extends LocalSnapshotStorage {
     }
 
     /** jraft's default services, with this snapshot storage. */
-    static JRaftServiceFactory serviceFactory(Consumer<Path> writeState) {
+    static JRaftServiceFactory serviceFactory(Consumer<Path> writeState, LongConsumer logSyncNanos) {
         return new DefaultJRaftServiceFactory() {
             @Override
             public SnapshotStorage createSnapshotStorage(NodeOptions options) {
                 return new OnDemandSnapshotStorage(options.getSnapshotUri(), options.getSnapshotTempUri(),
                         options.getRaftOptions(), writeState);
+            }
+
+            /** jraft's RocksDB log, timed: with sync on, an append returns once it is on disk (etcd's WAL fsync). */
+            @Override
+            public LogStorage createLogStorage(String uri, RaftOptions raftOptions) {
+                return new RocksDBLogStorage(uri, raftOptions) {
+                    @Override
+                    public int appendEntries(List<LogEntry> entries) {
+                        long started = System.nanoTime();
+                        try {
+                            return super.appendEntries(entries);
+                        } finally {
+                            logSyncNanos.accept(System.nanoTime() - started);
+                        }
+                    }
+                };
             }
         };
     }

@@ -66,6 +66,7 @@ public final class Gateway implements HttpService {
     public void routing(HttpRules rules) {
         routes.forEach((path, route) -> rules.post(path, (req, res) -> unary(route, req, res)));
         rules.post("/v3/watch", (req, res) -> streams.watch(this, req, res));
+        rules.post("/v3/maintenance/snapshot", (req, res) -> streams.snapshot(this, req, res));
         for (String path : new String[] {"/v3/lease/keepalive", "/v3/kv/lease/keepalive"}) {
             rules.post(path, (req, res) -> streams.keepAlive(this, req, res));
         }

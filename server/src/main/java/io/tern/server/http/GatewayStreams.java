@@ -7,7 +7,9 @@ import io.helidon.webserver.http.ServerResponse;
 import io.tern.api.error.EtcdError;
 import io.tern.api.error.ErrorMapper;
 import io.tern.api.lease.LeaseService;
+import io.tern.api.maintenance.MaintenanceService;
 import io.tern.api.proto.etcdserverpb.LeaseKeepAliveRequest;
+import io.tern.api.proto.etcdserverpb.SnapshotRequest;
 import io.tern.api.proto.etcdserverpb.WatchRequest;
 import io.tern.api.proto.etcdserverpb.WatchResponse;
 import io.tern.api.watch.WatchHub;
@@ -28,6 +30,7 @@ import java.util.function.Function;
  * {@code {"result": ...}}. {@code /v3/watch} stays open, one line per watch response, until the client
  * goes (noticed on the next write; an idle watch gets a progress notification every minute) or the
  * server stops; a refused watch answers its one line and ends. {@code /v3/lease/keepalive} answers one line.
+ * {@code /v3/maintenance/snapshot} writes the copy's messages, the checksum last, and ends.
  */
 public final class GatewayStreams {
     private static final long PROGRESS_EVERY_SECONDS = 60;
@@ -36,10 +39,34 @@ public final class GatewayStreams {
             .setProgressRequest(io.tern.api.proto.etcdserverpb.WatchProgressRequest.getDefaultInstance()).build();
     private final WatchHub watches;
     private final LeaseService leases;
+    private final MaintenanceService maintenance;
 
-    public GatewayStreams(WatchHub watches, LeaseService leases) {
+    public GatewayStreams(WatchHub watches, LeaseService leases, MaintenanceService maintenance) {
         this.watches = watches;
         this.leases = leases;
+        this.maintenance = maintenance;
+    }
+
+    void snapshot(Gateway gateway, ServerRequest req, ServerResponse res) {
+        SnapshotRequest request;
+        try {
+            request = gateway.parse(SnapshotRequest.getDefaultInstance(), req);
+        } catch (Gateway.GatewayException e) {
+            Gateway.error(res, e.status);
+            return;
+        }
+        Status refused = gateway.checks(req).apply(request);
+        if (refused != null) {
+            Gateway.error(res, refused);
+            return;
+        }
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        try (OutputStream out = res.outputStream()) {
+            // A client that leaves is noticed by the next failed write, which ends the copy.
+            maintenance.snapshot(response -> line(out, Gateway.print(response)), () -> false);
+        } catch (IOException | UncheckedIOException clientGone) {
+            // nothing is left to tell
+        }
     }
 
     void watch(Gateway gateway, ServerRequest req, ServerResponse res) {

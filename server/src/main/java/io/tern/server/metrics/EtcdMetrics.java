@@ -39,7 +39,17 @@ public final class EtcdMetrics {
     private record Reading(StorageStats stats, long at) {
     }
 
-    public EtcdMetrics(ConsensusEngine consensus, Proposer proposer, Supplier<KvStore> store, WatchHub watches) {
+    /**
+     * @param disk       the disk histograms the engines feed
+     * @param quotaBytes the backend quota in bytes (below 0: none)
+     */
+    public EtcdMetrics(ConsensusEngine consensus, Proposer proposer, Supplier<KvStore> store, WatchHub watches,
+                       DiskTimings disk, long quotaBytes) {
+        registry.register(disk.walFsync);
+        registry.register(disk.backendCommit);
+        GaugeWithCallback.builder().name("etcd_server_quota_backend_bytes")
+                .help("Current backend storage quota size in bytes.")
+                .callback(cb -> cb.call(quotaBytes)).register(registry);
         GaugeWithCallback.builder().name("etcd_server_has_leader")
                 .help("Whether or not a leader exists. 1 is existence, 0 is not.")
                 .callback(cb -> cb.call(consensus.status().leader().isPresent() ? 1 : 0)).register(registry);
@@ -72,6 +82,8 @@ public final class EtcdMetrics {
         GaugeWithCallback.builder().name("etcd_debugging_mvcc_current_revision")
                 .help("The current revision of store.")
                 .callback(cb -> cb.call(store.get().currentRevision())).register(registry);
+        totalNamedGauges.put("etcd_debugging_mvcc_keys_total",
+                new TotalNamedGauge("Total number of keys.", () -> store.get().keyCount()));
         for (String name : new String[] {"etcd_mvcc_watcher_total", "etcd_debugging_mvcc_watcher_total"}) {
             totalNamedGauges.put(name, new TotalNamedGauge("Total number of watchers.", watches::watcherCount));
         }

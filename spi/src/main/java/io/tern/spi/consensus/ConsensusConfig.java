@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.LongConsumer;
 
 /**
  * Settings for one member's consensus engine.
@@ -20,6 +21,8 @@ import java.util.Optional;
  * @param snapshotCount   applied entries between snapshots ({@code --snapshot-count})
  * @param requestTimeout  how long a proposal may wait to commit before it fails with a timeout
  * @param tls             TLS for peer traffic, both accepted and dialed; empty for plain TCP
+ * @param logSyncNanos    told how long each durable append to the log took, in nanoseconds (etcd's WAL
+ *                        fsync metric); called on the engine's log thread, so it must be quick
  */
 public record ConsensusConfig(
         String memberName,
@@ -31,13 +34,23 @@ public record ConsensusConfig(
         Duration electionTimeout,
         long snapshotCount,
         Duration requestTimeout,
-        Optional<PeerTls> tls) {
+        Optional<PeerTls> tls,
+        LongConsumer logSyncNanos) {
+
+    /** Settings without a listener for log append times. */
+    public ConsensusConfig(String memberName, PeerAddress self, PeerAddress listen, Path directory,
+                           List<PeerAddress> initialVoters, Duration heartbeat, Duration electionTimeout,
+                           long snapshotCount, Duration requestTimeout, Optional<PeerTls> tls) {
+        this(memberName, self, listen, directory, initialVoters, heartbeat, electionTimeout, snapshotCount,
+                requestTimeout, tls, nanos -> { });
+    }
 
     public ConsensusConfig {
         Objects.requireNonNull(self, "self");
         Objects.requireNonNull(listen, "listen");
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(logSyncNanos, "logSyncNanos");
         initialVoters = List.copyOf(initialVoters);
         if (!initialVoters.isEmpty() && !initialVoters.contains(self)) {
             throw new IllegalArgumentException("member " + memberName + " (" + self
