@@ -268,6 +268,35 @@ class GatewayTest {
         assertThat(summary.entries()).isPositive();
     }
 
+    /** Observe streams the leader, then each value it proclaims, as result lines. */
+    @ParameterizedTest
+    @MethodSource("io.tern.server.TernHarness#engines")
+    void observeStreamsTheLeader(String engine) throws Exception {
+        try (Client c = TernHarness.client(servers.get(engine))) {
+            long lease = c.getLeaseClient().grant(60).get(10, TimeUnit.SECONDS).getID();
+            var leader = c.getElectionClient().campaign(bs("gw-obs"), lease, bs("first")).get(10, TimeUnit.SECONDS)
+                    .getLeader();
+            HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + servers.get(engine).clientPort(0)
+                    + "/v3/election/observe")).POST(HttpRequest.BodyPublishers.ofString("{\"name\":\""
+                    + java.util.Base64.getEncoder().encodeToString("gw-obs".getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                    + "\"}")).build();
+            HttpResponse<Stream<String>> res = http.sendAsync(req, HttpResponse.BodyHandlers.ofLines()).get(10, TimeUnit.SECONDS);
+            Iterator<String> lines = res.body().iterator();
+            assertThat(leaderValue(lines.next())).isEqualTo("first");
+            c.getElectionClient().proclaim(leader, bs("second")).get(10, TimeUnit.SECONDS);
+            assertThat(leaderValue(lines.next())).isEqualTo("second");
+            res.body().close();
+            c.getLeaseClient().revoke(lease).get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static String leaderValue(String line) throws Exception {
+        assertThat(line).startsWith("{\"result\":");
+        io.tern.api.proto.v3electionpb.LeaderResponse.Builder b = io.tern.api.proto.v3electionpb.LeaderResponse.newBuilder();
+        JsonFormat.parser().merge(line.substring("{\"result\":".length(), line.length() - 1), b);
+        return b.getKv().getValue().toStringUtf8();
+    }
+
     private static WatchResponse result(String line) throws Exception {
         assertThat(line).startsWith("{\"result\":");
         WatchResponse.Builder b = WatchResponse.newBuilder();

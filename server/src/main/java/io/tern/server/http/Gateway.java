@@ -45,6 +45,7 @@ public final class Gateway implements HttpService {
     }
 
     private final Map<String, Route<?, ?>> routes = new LinkedHashMap<>();
+    private final Map<String, Route<?, ?>> streamRoutes = new LinkedHashMap<>();
     private final Checks checks;
     private final int maxRequestBytes;
     private final GatewayStreams streams;
@@ -62,14 +63,26 @@ public final class Gateway implements HttpService {
         return this;
     }
 
+    /** Adds {@code POST path} for a server-streaming call: each answer a result line (see {@link GatewayStreams}). */
+    public <Q extends Message, A extends Message> Gateway streamRoute(String path, Q prototype,
+                                                                        BiConsumer<Q, StreamObserver<A>> endpoint) {
+        streamRoutes.put(path, new Route<>(prototype, endpoint));
+        return this;
+    }
+
     @Override
     public void routing(HttpRules rules) {
         routes.forEach((path, route) -> rules.post(path, (req, res) -> unary(route, req, res)));
+        streamRoutes.forEach((path, route) -> rules.post(path, (req, res) -> stream(route, req, res)));
         rules.post("/v3/watch", (req, res) -> streams.watch(this, req, res));
         rules.post("/v3/maintenance/snapshot", (req, res) -> streams.snapshot(this, req, res));
         for (String path : new String[] {"/v3/lease/keepalive", "/v3/kv/lease/keepalive"}) {
             rules.post(path, (req, res) -> streams.keepAlive(this, req, res));
         }
+    }
+
+    private <Q extends Message, A extends Message> void stream(Route<Q, A> route, ServerRequest req, ServerResponse res) {
+        streams.serverStream(this, route.prototype(), route.endpoint(), req, res);
     }
 
     private <Q extends Message, A extends Message> void unary(Route<Q, A> route, ServerRequest req, ServerResponse res) {

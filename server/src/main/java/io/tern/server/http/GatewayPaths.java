@@ -110,7 +110,8 @@ public final class GatewayPaths {
                 .route("/v3/election/campaign", CampaignRequest.getDefaultInstance(), e.election()::campaign)
                 .route("/v3/election/proclaim", ProclaimRequest.getDefaultInstance(), e.election()::proclaim)
                 .route("/v3/election/leader", LeaderRequest.getDefaultInstance(), e.election()::leader)
-                .route("/v3/election/resign", ResignRequest.getDefaultInstance(), e.election()::resign);
+                .route("/v3/election/resign", ResignRequest.getDefaultInstance(), e.election()::resign)
+                .streamRoute("/v3/election/observe", LeaderRequest.getDefaultInstance(), e.election()::observe);
         return g;
     }
 }

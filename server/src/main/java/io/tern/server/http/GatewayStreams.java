@@ -1,6 +1,8 @@
 package io.tern.server.http;
 
+import com.google.protobuf.Message;
 import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -22,6 +24,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
@@ -121,6 +124,71 @@ public final class GatewayStreams {
         } catch (IOException | UncheckedIOException clientGone) {
             // nothing is left to tell
         }
+    }
+
+    /**
+     * A server-streaming call ({@code /v3/election/observe}): every answer a result line; a failure before
+     * the first one is an error answer, a failure after it an {@code {"error": ...}} line, as grpc-gateway
+     * ends a stream. A client that left is noticed by the next write, which ends the call.
+     */
+    <Q extends Message, A extends Message> void serverStream(Gateway gateway, Q prototype,
+                                                              BiConsumer<Q, StreamObserver<A>> endpoint,
+                                                              ServerRequest req, ServerResponse res) {
+        Q request;
+        try {
+            request = gateway.parse(prototype, req);
+        } catch (Gateway.GatewayException e) {
+            Gateway.error(res, e.status);
+            return;
+        }
+        Status refused = gateway.checks(req).apply(request);
+        if (refused != null) {
+            Gateway.error(res, refused);
+            return;
+        }
+        OutputStream[] out = {null};
+        endpoint.accept(request, new StreamObserver<>() {
+            @Override
+            public void onNext(A value) {
+                if (out[0] == null) {
+                    res.header(HeaderNames.CONTENT_TYPE, "application/json");
+                    out[0] = res.outputStream();
+                }
+                line(out[0], Gateway.print(value));
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                Status status = ErrorMapper.toStatus(t);
+                if (out[0] == null) {
+                    Gateway.error(res, status);
+                    return;
+                }
+                try {
+                    String message = Gateway.print(com.google.protobuf.Value.newBuilder()
+                            .setStringValue(String.valueOf(status.getDescription())).build());
+                    out[0].write(("{\"error\":{\"grpc_code\":" + status.getCode().value() + ",\"http_code\":"
+                            + Gateway.httpStatus(status.getCode()) + ",\"message\":" + message + "}}\n")
+                            .getBytes(StandardCharsets.UTF_8));
+                    out[0].close();
+                } catch (IOException ignored) {
+                    // the client left
+                }
+            }
+
+            @Override
+            public void onCompleted() {
+                try {
+                    if (out[0] == null) {
+                        res.send();
+                    } else {
+                        out[0].close();
+                    }
+                } catch (IOException ignored) {
+                    // the client left
+                }
+            }
+        });
     }
 
     void keepAlive(Gateway gateway, ServerRequest req, ServerResponse res) {
