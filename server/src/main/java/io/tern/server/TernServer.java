@@ -180,10 +180,10 @@ public final class TernServer implements AutoCloseable {
         Lessor lessor = new Lessor(System::nanoTime);
         AuthStore auth = new AuthStore(io.tern.server.tls.TokenKeys.settings(config.auth()), config.auth().bcryptCost());
         Alarms alarms = new Alarms();
-        KvStateMachine sm = new KvStateMachine(storage, StorageConfig.of(dir.kv()),
-                new StorageContext(config.name()), headers, lessor, config.electionTimeout(), members, auth, alarms);
         DiskTimings disk = new DiskTimings();
-        sm.timeCommits(disk::backendCommit);
+        KvStateMachine sm = new KvStateMachine(storage, StorageConfig.of(dir.kv()),
+                new StorageContext(config.name(), disk::backendCommit), headers, lessor, config.electionTimeout(),
+                members, auth, alarms);
         // The member's raft identity is its first peer URL: as recorded in the member records (a
         // MemberUpdate may have moved it), else as it first started.
         URI selfPeer = URI.create(members.view().byId(headers.memberId()).filter(m -> m.getPeerURLsCount() > 0)
@@ -234,7 +234,7 @@ public final class TernServer implements AutoCloseable {
                                 LOG.log(System.Logger.Level.WARNING, "could not raise the NOSPACE alarm: " + t);
                             }
                         }),
-                headers::memberId);
+                headers::memberId, alarms);
         LeaseService leases = new LeaseService(proposer, lessor, sm::store, headers,
                 new IdGenerator(headers::memberId, System.currentTimeMillis()),
                 LeaseLimits.forElectionTimeout(config.electionTimeout()), peers, quota);

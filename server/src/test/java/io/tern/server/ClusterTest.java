@@ -112,6 +112,38 @@ class ClusterTest {
                 assertThat(hashes).as("HashKV at %d on each member, compacted: %s", rev, compacted)
                         .containsOnly(hashes.get(0));
             }
+
+            // Alarms go through the log from any member: one raised through a follower stops writes on every
+            // member, one disarmed through another follower lets them go on.
+            List<String> followers = cluster.names().stream().filter(n -> !n.equals(leader)).toList();
+            var raise = io.tern.api.proto.etcdserverpb.AlarmRequest.newBuilder()
+                    .setAction(io.tern.api.proto.etcdserverpb.AlarmRequest.AlarmAction.ACTIVATE).setMemberID(42)
+                    .setAlarm(io.tern.api.proto.etcdserverpb.AlarmType.NOSPACE).build();
+            assertThat(alarm(cluster, followers.get(0), raise).getAlarmsCount()).isEqualTo(1);
+            for (String name : cluster.names()) {
+                Eventually.within(Duration.ofSeconds(10), () -> assertThat(alarm(cluster, name,
+                        io.tern.api.proto.etcdserverpb.AlarmRequest.getDefaultInstance()).getAlarmsList())
+                        .extracting(a -> a.getMemberID()).containsExactly(42L));
+            }
+            assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> cluster.client(leader).getKVClient()
+                    .put(bs("while/raised"), bs("x")).get(10, TimeUnit.SECONDS)))
+                    .hasMessageContaining("etcdserver: mvcc: database space exceeded");
+            assertThat(alarm(cluster, followers.get(1), raise.toBuilder()
+                    .setAction(io.tern.api.proto.etcdserverpb.AlarmRequest.AlarmAction.DEACTIVATE).build())
+                    .getAlarmsCount()).isEqualTo(1);
+            cluster.client(followers.get(0)).getKVClient().put(bs("after/disarm"), bs("x")).get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static io.tern.api.proto.etcdserverpb.AlarmResponse alarm(ClusterHarness cluster, String name,
+                                                                      io.tern.api.proto.etcdserverpb.AlarmRequest r) {
+        var channel = io.grpc.ManagedChannelBuilder.forAddress("127.0.0.1", cluster.node(name).clientPort())
+                .usePlaintext().build();
+        try {
+            return io.tern.api.proto.etcdserverpb.MaintenanceGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(10, TimeUnit.SECONDS).alarm(r);
+        } finally {
+            channel.shutdownNow();
         }
     }
 

@@ -118,16 +118,16 @@ class MetricsTest {
             Map<String, Double> keys = scrape(engine);
             assertThat(keys.get("etcd_debugging_mvcc_keys_total") - before.get("etcd_debugging_mvcc_keys_total"))
                     .isEqualTo(4.0);
-            // Every applied batch is a backend commit and every committed entry went through a durable log
-            // append; the histograms count them, in etcd's buckets.
-            assertThat(keys.get("etcd_disk_backend_commit_duration_seconds_count")
-                    - before.get("etcd_disk_backend_commit_duration_seconds_count")).isGreaterThanOrEqualTo(6.0);
+            // Each of the six writes went through a durable log append, and the engine committed them to
+            // its files (RocksDB with each write, MVStore within its commit interval); etcd's buckets.
             assertThat(keys.get("etcd_disk_wal_fsync_duration_seconds_count")
                     - before.get("etcd_disk_wal_fsync_duration_seconds_count")).isGreaterThanOrEqualTo(6.0);
-            assertThat(keys.get("etcd_disk_wal_fsync_duration_seconds_bucket{le=\"8.192\"}"))
-                    .isLessThanOrEqualTo(keys.get("etcd_disk_wal_fsync_duration_seconds_count"));
             assertThat(keys.get("etcd_disk_wal_fsync_duration_seconds_bucket{le=\"+Inf\"}"))
                     .isEqualTo(keys.get("etcd_disk_wal_fsync_duration_seconds_count"));
+            assertThat(keys).containsKey("etcd_disk_wal_fsync_duration_seconds_bucket{le=\"0.001\"}");
+            Eventually.within(Duration.ofSeconds(10), () -> assertThat(scrape(engine)
+                    .get("etcd_disk_backend_commit_duration_seconds_count"))
+                    .isGreaterThan(before.get("etcd_disk_backend_commit_duration_seconds_count")));
             assertThat(keys.get("etcd_server_quota_backend_bytes")).isEqualTo(2.0 * 1024 * 1024 * 1024);
             String put = "{grpc_method=\"Put\",grpc_service=\"etcdserverpb.KV\",grpc_type=\"unary\"}";
             assertThat(after.get("grpc_server_started_total" + put) - before.getOrDefault("grpc_server_started_total" + put, 0.0))

@@ -42,8 +42,12 @@ class PeerTlsTest {
         }
     }
 
+    /**
+     * @param elsewhere a member's CN, but its certificate names only another address than the dialer's
+     * @param byName    a member's CN, its certificate naming {@code localhost}, which resolves to the dialer's
+     */
     record Certs(TestCerts.Ca ca, Map<String, TestCerts.Issued> members, TestCerts.Issued intruder,
-                 TestCerts.Issued stranger) {
+                 TestCerts.Issued stranger, TestCerts.Issued elsewhere, TestCerts.Issued byName) {
     }
 
     static List<Dialer> dialers() {
@@ -51,7 +55,10 @@ class PeerTlsTest {
                 new Dialer("a member's certificate", c -> c.members().get("m2"), true),
                 new Dialer("no certificate", c -> null, false),
                 new Dialer("another CA's certificate", Certs::stranger, false),
-                new Dialer("a trusted certificate with another CN", Certs::intruder, false));
+                new Dialer("a trusted certificate with another CN", Certs::intruder, false),
+                // etcd's check of a dialing member's certificate against the address it dials from.
+                new Dialer("a member's CN for another IP address", Certs::elsewhere, false),
+                new Dialer("a member's CN for a host name of the dialing address", Certs::byName, true));
     }
 
     @ParameterizedTest
@@ -61,7 +68,8 @@ class PeerTlsTest {
         Map<String, TestCerts.Issued> members = Stream.of("m1", "m2", "m3").collect(Collectors.toMap(m -> m,
                 m -> ca.issue(m, "tern-peer", List.of("127.0.0.1"))));
         Certs certs = new Certs(ca, members, ca.issue("intruder", "intruder", List.of("127.0.0.1")),
-                TestCerts.ca(dir.resolve("other"), "other-ca").issue("stranger", "tern-peer", List.of("127.0.0.1")));
+                TestCerts.ca(dir.resolve("other"), "other-ca").issue("stranger", "tern-peer", List.of("127.0.0.1")),
+                ca.issue("elsewhere", "tern-peer", List.of("10.9.9.9")), ca.issue("by-name", "tern-peer", List.of("localhost")));
         try (ClusterHarness cluster = ClusterHarness.startPeerTls(dir, engine, 3, m -> List.of(
                 "--peer-cert-file", members.get(m).certFile().toString(),
                 "--peer-key-file", members.get(m).keyFile().toString(),

@@ -1,5 +1,6 @@
 package io.tern.api.apply;
 
+import io.tern.api.proto.etcdserverpb.AlarmResponse;
 import io.tern.api.proto.raft.AuthApplied;
 
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -49,6 +50,7 @@ final class AppliedResults {
             case Integer n -> b.setCount(n);
             case Boolean d -> b.setDone(d);
             case AuthApplied a -> b.setAuth(a);
+            case AlarmResponse a -> b.setAlarm(a);
             case EtcdException e -> b.setError(e.error().name());
             case null, default -> throw new IllegalStateException("no wire form for applied result "
                     + (result == null ? "null" : result.getClass().getName()));
@@ -77,6 +79,7 @@ final class AppliedResults {
             case COUNT -> r.getCount();
             case DONE -> r.getDone();
             case AUTH -> r.getAuth();
+            case ALARM -> r.getAlarm();
             case ERROR -> EtcdError.valueOf(r.getError()).exception();
             case RESULT_NOT_SET -> throw new IllegalStateException("empty applied result from the leader");
         };

@@ -42,7 +42,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.LongConsumer;
 
 /**
  * Applies committed {@link RaftRequest}s to the {@link KvStore}. All entries of one {@link #apply} call
@@ -66,7 +65,6 @@ public final class KvStateMachine implements StateMachine {
     private final Alarms alarms;
     private final List<CommitListener> listeners = new CopyOnWriteArrayList<>();
     private volatile KvStore store;
-    private volatile LongConsumer commitNanos = nanos -> { };
 
     /** Told of every commit, on the apply thread, after readers can see it. */
     @FunctionalInterface
@@ -110,14 +108,6 @@ public final class KvStateMachine implements StateMachine {
         listeners.add(listener);
     }
 
-    /**
-     * Tells {@code timer} how long each storage commit took: an applied batch written to the engine, or a
-     * sync that makes the written ones durable. Set before consensus starts.
-     */
-    public void timeCommits(LongConsumer timer) {
-        this.commitNanos = timer;
-    }
-
     /** The store readers use; replaced when a snapshot is installed. */
     public KvStore store() {
         return store;
@@ -146,13 +136,13 @@ public final class KvStateMachine implements StateMachine {
                 results.add(applyOne(s, txn, e, afterCommit, membership));
                 last = e.index();
             }
-            long started = System.nanoTime();
             txn.commit(last);
-            commitNanos.accept(System.nanoTime() - started);
         } catch (RuntimeException | Error e) {
             txn.abandon();
+            alarms.abandoned();
             throw e;
         }
+        alarms.committed();
         // The batch is durable and applied: a failure past this point must not fail the entries.
         try {
             afterCommit.forEach(Runnable::run);
@@ -342,7 +332,7 @@ public final class KvStateMachine implements StateMachine {
 
     /** etcd's capped applier: while a NOSPACE alarm is raised, requests that add data are refused. */
     private void refuseWhenOutOfSpace() {
-        if (alarms.noSpace()) {
+        if (alarms.noSpaceWhileApplying()) {
             throw EtcdError.NO_SPACE.exception();
         }
     }
@@ -360,9 +350,7 @@ public final class KvStateMachine implements StateMachine {
 
     @Override
     public void persist() {
-        long started = System.nanoTime();
         store.sync();
-        commitNanos.accept(System.nanoTime() - started);
     }
 
     @Override

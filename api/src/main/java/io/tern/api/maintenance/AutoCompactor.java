@@ -79,11 +79,11 @@ public final class AutoCompactor implements AutoCloseable {
             return;
         }
         lastCompactionNanos = System.nanoTime();
-        long tick = (settings.mode() == Mode.PERIODIC ? tick(settings.period()) : settings.revisionInterval()).toMillis();
-        timer.scheduleWithFixedDelay(this::safeTick, tick, Math.max(1, tick), TimeUnit.MILLISECONDS);
         if (settings.mode() == Mode.PERIODIC) {
             samples.add(revision.getAsLong());
         }
+        long tick = (settings.mode() == Mode.PERIODIC ? tick(settings.period()) : settings.revisionInterval()).toMillis();
+        timer.scheduleWithFixedDelay(this::safeTick, tick, Math.max(1, tick), TimeUnit.MILLISECONDS);
         LOG.log(System.Logger.Level.INFO, "auto compaction: {0}", settings);
     }
 

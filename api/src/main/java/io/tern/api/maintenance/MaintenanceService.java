@@ -1,9 +1,9 @@
 package io.tern.api.maintenance;
 
+import io.tern.api.apply.Proposer;
 import io.tern.api.cluster.ClusterMembers;
 import io.tern.api.cluster.ResponseHeaders;
 import io.tern.api.error.EtcdError;
-import io.tern.api.apply.Proposer;
 import io.tern.api.mvcc.KvSnapshot;
 import io.tern.api.mvcc.KvStore;
 import io.tern.api.proto.etcdserverpb.AlarmMember;
@@ -14,21 +14,22 @@ import io.tern.api.proto.etcdserverpb.DefragmentResponse;
 import io.tern.api.proto.etcdserverpb.HashKVRequest;
 import io.tern.api.proto.etcdserverpb.HashKVResponse;
 import io.tern.api.proto.etcdserverpb.HashResponse;
-import io.tern.api.proto.etcdserverpb.SnapshotResponse;
-import io.tern.api.proto.raft.RaftRequest;
 import io.tern.api.proto.etcdserverpb.Member;
 import io.tern.api.proto.etcdserverpb.MoveLeaderRequest;
 import io.tern.api.proto.etcdserverpb.MoveLeaderResponse;
+import io.tern.api.proto.etcdserverpb.SnapshotResponse;
 import io.tern.api.proto.etcdserverpb.StatusResponse;
+import io.tern.api.proto.raft.RaftRequest;
 import io.tern.spi.consensus.ConsensusEngine;
 import io.tern.spi.consensus.ConsensusException;
 import io.tern.spi.consensus.ConsensusStatus;
 import io.tern.spi.storage.StorageStats;
 
+import java.io.IOException;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.io.IOException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -114,14 +115,16 @@ public final class MaintenanceService {
 
     /** etcd's Alarm: every action, GET included, goes through the log, so the answer is the cluster's. */
     public CompletableFuture<AlarmResponse> alarm(AlarmRequest r) {
-        if (r.getAction() == AlarmRequest.AlarmAction.UNRECOGNIZED) {
-            return CompletableFuture.failedFuture(new IllegalArgumentException("unknown alarm action"));
+        if (r.getAction() == AlarmRequest.AlarmAction.UNRECOGNIZED || r.getAlarm() == AlarmType.UNRECOGNIZED) {
+            return CompletableFuture.failedFuture(io.grpc.Status.INVALID_ARGUMENT.withDescription(
+                    "etcdserver: unknown alarm action " + r.getActionValue() + " or type " + r.getAlarmValue())
+                    .asRuntimeException());
         }
         return proposer.propose(RaftRequest.newBuilder().setAlarm(r).build(), AlarmResponse.class);
     }
 
     /** The alarms this member has applied, of {@code type} (all for NONE); for probes and metrics. */
-    public java.util.List<AlarmMember> alarms(AlarmType type) {
+    public List<AlarmMember> alarms(AlarmType type) {
         return alarms.list(type);
     }
 
@@ -167,9 +170,12 @@ public final class MaintenanceService {
         }
     }
 
-    /** Stops the defragmentation thread. */
+    /**
+     * Lets a running defragmentation go on without interrupting it (an interrupt would close the engine's
+     * files under it); it ends at its next step once the store is closed.
+     */
     public void close() {
-        defragmenter.shutdownNow();
+        defragmenter.shutdown();
     }
 
     private MoveLeaderResponse response() {

@@ -8,7 +8,9 @@ import io.tern.api.proto.etcdserverpb.RequestOp;
 import io.tern.api.proto.etcdserverpb.TxnRequest;
 
 import java.util.List;
-import java.util.function.Consumer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 /**
@@ -28,8 +30,11 @@ public final class Quota {
 
     private final long limitBytes;
     private final LongSupplier usedBytes;
-    private final Consumer<AlarmRequest> raise;
+    private final Function<AlarmRequest, CompletableFuture<?>> raise;
     private final LongSupplier memberId;
+    private final Alarms alarms;
+    /** One raise at a time: a burst of refused requests proposes one alarm, not one each. */
+    private final AtomicBoolean raising = new AtomicBoolean();
     /** The size read last and when (nanoTime); reading it may take the engine's lock, so not per request. */
     private volatile long usedCache;
     private volatile long usedReadAt;
@@ -37,14 +42,17 @@ public final class Quota {
     /**
      * @param flagBytes {@code --quota-backend-bytes}: 0 for etcd's default, below 0 for no quota
      * @param usedBytes the store's size on disk now
-     * @param raise     proposes an alarm request; its outcome is not awaited
+     * @param raise     proposes an alarm request; a refusal does not wait for it
      * @param memberId  this member's id
+     * @param alarms    the raised alarms: NOSPACE is not raised again while it is
      */
-    public Quota(long flagBytes, LongSupplier usedBytes, Consumer<AlarmRequest> raise, LongSupplier memberId) {
+    public Quota(long flagBytes, LongSupplier usedBytes, Function<AlarmRequest, CompletableFuture<?>> raise,
+                 LongSupplier memberId, Alarms alarms) {
         this.limitBytes = flagBytes == 0 ? DEFAULT_BYTES : flagBytes;
         this.usedBytes = usedBytes;
         this.raise = raise;
         this.memberId = memberId;
+        this.alarms = alarms;
     }
 
     /** The quota in bytes; below 0 when there is none. */
@@ -68,8 +76,18 @@ public final class Quota {
         if (cost == 0 || limitBytes < 0 || used() + cost < limitBytes) {
             return;
         }
-        raise.accept(AlarmRequest.newBuilder().setAction(AlarmRequest.AlarmAction.ACTIVATE)
-                .setMemberID(memberId.getAsLong()).setAlarm(AlarmType.NOSPACE).build());
+        long self = memberId.getAsLong();
+        boolean raised = alarms.list(AlarmType.NOSPACE).stream().anyMatch(a -> a.getMemberID() == self);
+        if (!raised && raising.compareAndSet(false, true)) {
+            try {
+                raise.apply(AlarmRequest.newBuilder().setAction(AlarmRequest.AlarmAction.ACTIVATE)
+                        .setMemberID(self).setAlarm(AlarmType.NOSPACE).build())
+                        .whenComplete((r, t) -> raising.set(false));
+            } catch (RuntimeException e) {
+                raising.set(false);
+                throw e;
+            }
+        }
         throw EtcdError.NO_SPACE.exception();
     }
 

@@ -10,12 +10,13 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
@@ -44,21 +45,28 @@ public final class KvSnapshot implements AutoCloseable {
     public static final int DIGEST_BYTES = 32;
     private static final int RESTORE_BATCH_BYTES = 4 << 20;
     private static final int ALIGNMENT = 512;
+    private static final int PAGE_BYTES = 1 << 20;
     private static final int FIXED_BYTES = 8 + 4 + 4 + 8 + 8;
 
     private final Snapshot view;
     private final long revision;
     private long size = -1;
 
-    private KvSnapshot(Snapshot view) {
+    private KvSnapshot(Snapshot view, long revision) {
         this.view = view;
-        byte[] rev = view.get(KvStore.META_REVISION);
-        this.revision = rev == null ? 1 : KeyLayout.decodeLong(rev);
+        this.revision = revision;
     }
 
     /** Freezes {@code engine}'s contents now; close it to release what it pins. */
     static KvSnapshot of(StorageEngine engine) {
-        return new KvSnapshot(engine.snapshot());
+        Snapshot view = engine.snapshot();
+        try {
+            byte[] rev = view.get(KvStore.META_REVISION);
+            return new KvSnapshot(view, rev == null ? 1 : KeyLayout.decodeLong(rev));
+        } catch (RuntimeException e) {
+            view.close();
+            throw e;
+        }
     }
 
     /** The store revision the copy holds. */
@@ -79,34 +87,53 @@ public final class KvSnapshot implements AutoCloseable {
         return size;
     }
 
-    /** Writes the body to {@code out}; call {@link #digest} over the same bytes for the trailer. */
+    /**
+     * Writes the body to {@code out}; call {@link #digest} over the same bytes for the trailer. The copy is
+     * read in pages of about {@value #PAGE_BYTES} bytes and each page written after its read has ended, so
+     * a slow {@code out} (a client reading slowly) never holds up the engine inside a scan.
+     */
     public void writeTo(OutputStream out) throws IOException {
         DataOutputStream data = new DataOutputStream(out);
         data.write(MAGIC);
         data.writeInt(FORMAT);
-        long[] entries = {0};
-        long[] bytes = {FIXED_BYTES};
-        try {
-            view.scan(new byte[0], null, false, (k, v) -> {
-                bytes[0] += 8 + k.length + v.length;
-                try {
-                    data.writeInt(k.length);
-                    data.write(k);
-                    data.writeInt(v.length);
-                    data.write(v);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
+        long entries = 0;
+        long bytes = FIXED_BYTES;
+        byte[] from = new byte[0];
+        boolean more = true;
+        while (more) {
+            List<byte[]> page = new ArrayList<>();
+            long[] pageBytes = {0};
+            boolean[] full = {false};
+            view.scan(from, null, false, (k, v) -> {
+                if (pageBytes[0] >= PAGE_BYTES) {
+                    full[0] = true;
+                    return false;
                 }
-                entries[0]++;
+                page.add(k);
+                page.add(v);
+                pageBytes[0] += k.length + v.length;
                 return true;
             });
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
+            for (int i = 0; i < page.size(); i += 2) {
+                byte[] k = page.get(i);
+                byte[] v = page.get(i + 1);
+                data.writeInt(k.length);
+                data.write(k);
+                data.writeInt(v.length);
+                data.write(v);
+                bytes += 8 + k.length + v.length;
+                entries++;
+            }
+            more = full[0];
+            if (more) {
+                // The next page starts just past the last key: that key followed by a zero byte.
+                from = Arrays.copyOf(page.get(page.size() - 2), page.get(page.size() - 2).length + 1);
+            }
         }
         data.writeInt(0);
-        data.writeLong(entries[0]);
+        data.writeLong(entries);
         data.writeLong(revision);
-        data.write(new byte[padding(bytes[0])]);
+        data.write(new byte[padding(bytes)]);
         data.flush();
     }
 

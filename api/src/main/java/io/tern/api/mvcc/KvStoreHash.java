@@ -23,12 +23,13 @@ final class KvStoreHash {
         try (Snapshot view = engine.snapshot()) {
             long current = Math.max(1, meta(view, KvStore.META_REVISION));
             long compacted = meta(view, KvStore.META_COMPACT);
+            // etcd: an explicit revision at or below the compacted one is compacted (0 means the current).
+            if (revision > 0 && revision <= compacted) {
+                throw EtcdError.COMPACTED.exception();
+            }
             long at = revision > 0 ? revision : current;
             if (at > current) {
                 throw EtcdError.FUTURE_REV.exception();
-            }
-            if (at < compacted) {
-                throw EtcdError.COMPACTED.exception();
             }
             CRC32C crc = new CRC32C();
             byte[][] keyOfOlder = {null};

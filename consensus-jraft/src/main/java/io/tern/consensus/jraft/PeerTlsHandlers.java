@@ -1,9 +1,9 @@
 package io.tern.consensus.jraft;
 
 import com.alipay.remoting.ExtendedNettyChannelHandler;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
@@ -55,12 +55,26 @@ final class PeerTlsHandlers implements ExtendedNettyChannelHandler {
 
     @Override
     public List<ChannelHandler> frontChannelHandlers() {
-        return List.of(dialing ? new OnConnect() : context.newHandler(ByteBufAllocator.DEFAULT));
+        return List.of(dialing ? new OnConnect() : new OnAccept());
     }
 
     @Override
     public List<ChannelHandler> backChannelHandlers() {
         return List.of();
+    }
+
+    /**
+     * Adds the accepting side's TLS handler made with the connecting address as its peer host, so that the
+     * trust manager can check the connecting member's certificate against it, then steps aside.
+     */
+    private final class OnAccept extends ChannelInboundHandlerAdapter {
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            SslHandler tls = ctx.channel().remoteAddress() instanceof InetSocketAddress from
+                    ? context.newHandler(ctx.alloc(), from.getAddress().getHostAddress(), from.getPort())
+                    : context.newHandler(ctx.alloc());
+            ctx.pipeline().replace(this, "tern-peer-tls", tls);
+        }
     }
 
     /** Adds the dialing side's TLS handler once the remote host is known, then steps aside. */

@@ -170,6 +170,10 @@ public final class TernCommand {
             description = "Allowed TLS hostname for inter peer authentication.")
     String peerCertAllowedHostname;
 
+    @Option(names = "--experimental-peer-skip-client-san-verification", arity = "0..1", defaultValue = "false",
+            description = "Skip verification of SAN field in client certificate for peer connections.")
+    boolean peerSkipClientSanVerification;
+
     @Option(names = "--cipher-suites", defaultValue = "",
             description = "Comma-separated list of supported TLS cipher suites between client/server and peers "
                     + "(empty for the JDK's choice).")
@@ -267,7 +271,8 @@ public final class TernCommand {
         TlsConfig.Side client = new TlsConfig.Side(path(certFile), path(keyFile), path(trustedCaFile), clientCertAuth,
                 path(clientCrlFile), autoTls, "", clientCertAllowedHostname);
         TlsConfig.Side peer = new TlsConfig.Side(path(peerCertFile), path(peerKeyFile), path(peerTrustedCaFile),
-                peerClientCertAuth, path(peerCrlFile), peerAutoTls, peerCertAllowedCn, peerCertAllowedHostname);
+                peerClientCertAuth, path(peerCrlFile), peerAutoTls, peerCertAllowedCn, peerCertAllowedHostname,
+                !peerSkipClientSanVerification);
         List<String> suites = java.util.Arrays.stream(cipherSuites.split(",")).map(String::trim)
                 .filter(c -> !c.isEmpty()).toList();
         return new TlsConfig(client, peer, suites, tlsMinVersion, tlsMaxVersion);

@@ -37,12 +37,22 @@ public record TlsConfig(Side client, Side peer, List<String> cipherSuites, Strin
      * @param allowedCn       only a connecting party with exactly this common name is accepted
      * @param allowedHostname only a connecting party whose certificate is valid for this host name is
      *                        accepted
+     * @param checkClientAddress a connecting party's certificate, if it names IPs or hosts, must name the
+     *                        address it connects from (etcd checks this on peer listeners unless
+     *                        {@code --experimental-peer-skip-client-san-verification})
      */
     public record Side(Optional<Path> certFile, Optional<Path> keyFile, Optional<Path> trustedCaFile,
                        boolean clientCertAuth, Optional<Path> crlFile, boolean autoTls,
-                       String allowedCn, String allowedHostname) {
+                       String allowedCn, String allowedHostname, boolean checkClientAddress) {
         public static final Side NONE = new Side(Optional.empty(), Optional.empty(), Optional.empty(), false,
                 Optional.empty(), false, "", "");
+
+        /** A side that does not check connecting addresses (client listeners). */
+        public Side(Optional<Path> certFile, Optional<Path> keyFile, Optional<Path> trustedCaFile,
+                    boolean clientCertAuth, Optional<Path> crlFile, boolean autoTls, String allowedCn,
+                    String allowedHostname) {
+            this(certFile, keyFile, trustedCaFile, clientCertAuth, crlFile, autoTls, allowedCn, allowedHostname, false);
+        }
 
         public Side {
             Objects.requireNonNull(certFile, "certFile");

@@ -66,7 +66,15 @@ public final class GatewayStreams {
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
         try (OutputStream out = res.outputStream()) {
             // A client that leaves is noticed by the next failed write, which ends the copy.
-            maintenance.snapshot(response -> line(out, Gateway.print(response)), () -> false);
+            try {
+                maintenance.snapshot(response -> line(out, Gateway.print(response)), () -> false);
+            } catch (IOException | RuntimeException e) {
+                if (e instanceof UncheckedIOException) {
+                    throw e;
+                }
+                // Lines may have gone out already: end with an error line, never a body that looks whole.
+                errorLine(out, ErrorMapper.toStatus(e));
+            }
         } catch (IOException | UncheckedIOException clientGone) {
             // nothing is left to tell
         }
@@ -165,13 +173,9 @@ public final class GatewayStreams {
                     return;
                 }
                 try {
-                    String message = Gateway.print(com.google.protobuf.Value.newBuilder()
-                            .setStringValue(String.valueOf(status.getDescription())).build());
-                    out[0].write(("{\"error\":{\"grpc_code\":" + status.getCode().value() + ",\"http_code\":"
-                            + Gateway.httpStatus(status.getCode()) + ",\"message\":" + message + "}}\n")
-                            .getBytes(StandardCharsets.UTF_8));
+                    errorLine(out[0], status);
                     out[0].close();
-                } catch (IOException ignored) {
+                } catch (IOException | UncheckedIOException ignored) {
                     // the client left
                 }
             }
@@ -216,6 +220,20 @@ public final class GatewayStreams {
 
     private static boolean learnerRefusal(Status s) {
         return EtcdError.NOT_SUPPORTED_FOR_LEARNER.message().equals(s.getDescription());
+    }
+
+    /** grpc-gateway's last line of a stream that failed. */
+    private static void errorLine(OutputStream out, Status status) {
+        String message = Gateway.print(com.google.protobuf.Value.newBuilder()
+                .setStringValue(String.valueOf(status.getDescription())).build());
+        try {
+            out.write(("{\"error\":{\"grpc_code\":" + status.getCode().value() + ",\"http_code\":"
+                    + Gateway.httpStatus(status.getCode()) + ",\"message\":" + message + "}}\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static void line(OutputStream out, String json) {

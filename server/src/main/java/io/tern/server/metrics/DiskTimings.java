@@ -4,8 +4,9 @@ import io.prometheus.metrics.core.metrics.Histogram;
 
 /**
  * etcd's two disk latency histograms, fed as the work happens: durable log appends (etcd's WAL fsync) and
- * storage commits (each applied batch written to the engine, and each sync that makes them durable). Made
- * before the consensus engine and the state machine, which report into it; {@link EtcdMetrics} exposes it.
+ * the storage engine's commits to its files (MVStore's chunk writes, RocksDB's write-ahead log appends, and
+ * each sync of either). Made before the consensus engine and the storage engine, which report into it;
+ * {@link EtcdMetrics} exposes it.
  * Buckets are etcd's: 1 ms doubling up to about 8 s.
  */
 public final class DiskTimings {

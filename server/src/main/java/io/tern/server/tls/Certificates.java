@@ -1,5 +1,6 @@
 package io.tern.server.tls;
 
+import java.security.cert.CertificateException;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.util.Collection;
@@ -61,6 +62,72 @@ public final class Certificates {
             }
         }
         return false;
+    }
+
+    /**
+     * etcd's check of a connecting member's certificate against the address it connects from (its
+     * {@code checkSAN}): a certificate without IP or DNS names passes; one with IP names passes when the
+     * address is one of them; otherwise one with DNS names passes when the address's reverse lookup ends in
+     * one of them (wildcards as suffixes) or one of them resolves to the address.
+     *
+     * @param remoteIp the connecting address, an IP literal
+     */
+    public static void checkConnectingAddress(X509Certificate cert, String remoteIp) throws CertificateException {
+        List<String> ips = new java.util.ArrayList<>();
+        List<String> dns = new java.util.ArrayList<>();
+        Collection<List<?>> names = cert.getSubjectAlternativeNames();
+        if (names != null) {
+            for (List<?> n : names) {
+                int type = (Integer) n.get(0);
+                if (type == 7) {
+                    ips.add(String.valueOf(n.get(1)));
+                } else if (type == 2) {
+                    dns.add(String.valueOf(n.get(1)).toLowerCase(Locale.ROOT));
+                }
+            }
+        }
+        if (ips.isEmpty() && dns.isEmpty()) {
+            return;
+        }
+        byte[] remote = ipLiteral(remoteIp);
+        if (remote == null) {
+            throw new CertificateException("tls: cannot check the certificate against the address " + remoteIp);
+        }
+        for (String ip : ips) {
+            if (java.util.Arrays.equals(remote, ipLiteral(ip))) {
+                return;
+            }
+        }
+        if (dns.isEmpty()) {
+            throw new CertificateException("x509: certificate is valid for " + String.join(", ", ips) + ", not " + remoteIp);
+        }
+        java.net.InetAddress address;
+        try {
+            address = java.net.InetAddress.getByAddress(remote);
+        } catch (java.net.UnknownHostException e) {
+            throw new CertificateException("tls: bad address " + remoteIp, e);
+        }
+        String reverse = address.getCanonicalHostName().toLowerCase(Locale.ROOT);
+        for (String name : dns) {
+            if (name.startsWith("*.") ? reverse.endsWith(name.substring(1)) : name.equals(reverse)) {
+                return;
+            }
+        }
+        for (String name : dns) {
+            if (name.startsWith("*.")) {
+                continue;
+            }
+            try {
+                for (java.net.InetAddress a : java.net.InetAddress.getAllByName(name)) {
+                    if (java.util.Arrays.equals(remote, a.getAddress())) {
+                        return;
+                    }
+                }
+            } catch (java.net.UnknownHostException unresolved) {
+                // the next name may resolve
+            }
+        }
+        throw new CertificateException("tls: \"" + remoteIp + "\" does not match any of DNSNames " + dns);
     }
 
     /** The address an IP literal names, or null for anything else (never a DNS lookup). */

@@ -23,7 +23,12 @@ final class EtcdTrustManager extends X509ExtendedTrustManager {
     private final String allowedCn;
     private final String allowedHostname;
 
-    EtcdTrustManager(X509ExtendedTrustManager jdk, Optional<Path> crl, String allowedCn, String allowedHostname) {
+    /** Checks the connecting party's certificate against its address (etcd's peer {@code checkSAN}). */
+    private final boolean checkAddress;
+
+    EtcdTrustManager(X509ExtendedTrustManager jdk, Optional<Path> crl, String allowedCn, String allowedHostname,
+                     boolean checkAddress) {
+        this.checkAddress = checkAddress;
         this.jdk = jdk;
         this.crl = crl;
         this.allowedCn = allowedCn;
@@ -34,12 +39,19 @@ final class EtcdTrustManager extends X509ExtendedTrustManager {
     public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
         jdk.checkClientTrusted(chain, authType, socket);
         checkConnecting(chain);
+        if (checkAddress && socket != null && socket.getInetAddress() != null) {
+            Certificates.checkConnectingAddress(chain[0], socket.getInetAddress().getHostAddress());
+        }
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
         jdk.checkClientTrusted(chain, authType, engine);
         checkConnecting(chain);
+        // The accepting side's engine is made with the connecting address as its peer host.
+        if (checkAddress && engine != null && engine.getPeerHost() != null) {
+            Certificates.checkConnectingAddress(chain[0], engine.getPeerHost());
+        }
     }
 
     @Override

@@ -87,7 +87,8 @@ public final class TlsContexts {
             X509ExtendedTrustManager jdk = jdkTrust(ca);
             SSLContext accepting = SSLContext.getInstance("TLS");
             accepting.init(keys, new TrustManager[] {selfSigned ? jdk
-                    : new EtcdTrustManager(jdk, side.crlFile(), side.allowedCn(), side.allowedHostname())}, null);
+                    : new EtcdTrustManager(jdk, side.crlFile(), side.allowedCn(), side.allowedHostname(),
+                            side.checkClientAddress())}, null);
             if (!selfSigned && side.requiresClientCert()) {
                 // A resumed session skips the trust manager, so the revocation list and the name checks
                 // would not see it: sessions expire after a second, leaving every later connection a full

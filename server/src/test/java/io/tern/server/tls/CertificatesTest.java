@@ -55,6 +55,39 @@ class CertificatesTest {
         assertThat(Certificates.validFor(cert, c.host())).isEqualTo(c.validForHost());
     }
 
+    /** A connecting member's certificate and the address it connects from (etcd's peer checkSAN). */
+    record AddressCase(String name, List<String> dnsNames, List<String> ips, String remote, boolean accepted) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static List<AddressCase> addressCases() {
+        return List.of(
+                new AddressCase("no names: nothing to check", List.of(), List.of(), "10.1.1.1", true),
+                new AddressCase("the IP it connects from", List.of(), List.of("10.1.1.1", "127.0.0.1"), "127.0.0.1", true),
+                new AddressCase("another IP only", List.of(), List.of("10.1.1.1"), "127.0.0.1", false),
+                new AddressCase("IPv6 however written", List.of(), List.of("::1"), "0:0:0:0:0:0:0:1", true),
+                new AddressCase("a name that resolves to it", List.of("localhost"), List.of(), "127.0.0.1", true),
+                new AddressCase("another IP, but a name that resolves to it", List.of("localhost"), List.of("10.1.1.1"),
+                        "127.0.0.1", true),
+                new AddressCase("a name that does not resolve", List.of("no-such-host.invalid"), List.of(), "127.0.0.1",
+                        false));
+    }
+
+    @ParameterizedTest
+    @MethodSource("addressCases")
+    void checksAConnectingCertificateAgainstItsAddress(AddressCase c) throws Exception {
+        X509Certificate cert = certificate(new Case(c.name(), "CN=m", c.dnsNames(), c.ips(), "", "m", false));
+        if (c.accepted()) {
+            Certificates.checkConnectingAddress(cert, c.remote());
+        } else {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Certificates.checkConnectingAddress(cert, c.remote()))
+                    .isInstanceOf(java.security.cert.CertificateException.class);
+        }
+    }
+
     private static X509Certificate certificate(Case c) throws Exception {
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
         g.initialize(new ECGenParameterSpec("secp256r1"));

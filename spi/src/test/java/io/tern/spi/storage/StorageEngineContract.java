@@ -535,7 +535,7 @@ public abstract class StorageEngineContract {
             try {
                 Future<?> done = defrag.submit(engine::defragment);
                 int written = 0;
-                while (!done.isDone() || written < 100) {
+                while ((!done.isDone() || written < 100) && written < 1_000_000) {
                     engine.write(batch(Op.put(String.format("w%06d", written), "v" + written)));
                     written++;
                 }

@@ -68,6 +68,7 @@ final class MVStoreStorageEngine implements StorageEngine {
     private final Path file;
     private final MVStoreOptions options;
     private final String member;
+    private final java.util.function.LongConsumer commitTimer;
     private final MVStore store;
     private final MVMap<byte[], byte[]> map;
     /** Guards changes to the map, commits, compaction and close. */
@@ -85,8 +86,9 @@ final class MVStoreStorageEngine implements StorageEngine {
     private long lastCommitNanos;
     private long batchesSinceIdleTick;
 
-    private MVStoreStorageEngine(Path file, MVStoreOptions options, String member, MVStore store,
-                                 MVMap<byte[], byte[]> map) {
+    private MVStoreStorageEngine(Path file, MVStoreOptions options, String member,
+                                 java.util.function.LongConsumer commitTimer, MVStore store, MVMap<byte[], byte[]> map) {
+        this.commitTimer = commitTimer;
         this.file = file;
         this.options = options;
         this.member = member;
@@ -130,7 +132,7 @@ final class MVStoreStorageEngine implements StorageEngine {
                 store.commit();
             }
             String member = Objects.requireNonNullElse(context.memberName(), "?");
-            engine = new MVStoreStorageEngine(file, options, member, store, map);
+            engine = new MVStoreStorageEngine(file, options, member, context.commitNanos(), store, map);
         } catch (RuntimeException e) {
             store.closeImmediately();
             throw e instanceof StorageException se ? se
@@ -213,8 +215,10 @@ final class MVStoreStorageEngine implements StorageEngine {
     /** Commits the map as of the last whole batch. Caller holds {@link #lock}. */
     private void commit(String why) {
         try {
+            long started = System.nanoTime();
             store.commit();
             lastCommitNanos = System.nanoTime();
+            commitTimer.accept(lastCommitNanos - started);
         } catch (RuntimeException e) {
             failure = e;
             throw new StorageException(describe() + ": commit (" + why + ") failed: " + e, e);
@@ -279,7 +283,9 @@ final class MVStoreStorageEngine implements StorageEngine {
             ensureUsable("sync");
             commit("sync");
             try {
+                long started = System.nanoTime();
                 store.sync();
+                commitTimer.accept(System.nanoTime() - started);
             } catch (RuntimeException e) {
                 // After a failed fsync the kernel's page cache cannot be trusted either.
                 failure = e;
@@ -396,7 +402,10 @@ final class MVStoreStorageEngine implements StorageEngine {
     @Override
     public void defragment() {
         long before = stats().totalBytes();
-        for (int step = 0; step < DEFRAGMENT_MAX_STEPS; step++) {
+        // Each commit leaves the chunk before it partly dead, so under steady writes a step always finds
+        // something to rewrite: the run gets a budget of steps by the file's size at the start.
+        long budget = Math.min(DEFRAGMENT_MAX_STEPS, 2 * before / COMPACT_WRITE_LIMIT + 8);
+        for (long step = 0; step < budget; step++) {
             if (!defragmentStep()) {
                 break;
             }

@@ -63,11 +63,19 @@ final class RocksDbStorageEngine implements StorageEngine {
     private final WriteOptions writeOptions;
     private final RocksDB db;
     private final ReentrantReadWriteLock guard = new ReentrantReadWriteLock();
+    /** Told how long each write-ahead log append and sync took. */
+    private final java.util.function.LongConsumer commitTimer;
+    /** The options of the running defragment, so that close can cancel it; null when none runs. */
+    private volatile CompactRangeOptions defragmenting;
+    /** Set first thing by close: a defragment starting after it cancels itself. */
+    private volatile boolean closing;
     private final Set<RocksDbSnapshot> snapshots = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     private RocksDbStorageEngine(Path directory, String member, LRUCache blockCache, BloomFilter bloomFilter,
-                                 Options options, WriteOptions writeOptions, RocksDB db) {
+                                 Options options, WriteOptions writeOptions, RocksDB db,
+                                 java.util.function.LongConsumer commitTimer) {
+        this.commitTimer = commitTimer;
         this.directory = directory;
         this.member = member;
         this.blockCache = blockCache;
@@ -102,7 +110,8 @@ final class RocksDbStorageEngine implements StorageEngine {
         }
         String member = Objects.requireNonNullElse(context.memberName(), "?");
         RocksDbStorageEngine engine =
-                new RocksDbStorageEngine(directory, member, blockCache, bloomFilter, options, writeOptions, db);
+                new RocksDbStorageEngine(directory, member, blockCache, bloomFilter, options, writeOptions, db,
+                        context.commitNanos());
         LOG.log(System.Logger.Level.DEBUG, "opened {0}", engine.describe());
         return engine;
     }
@@ -168,7 +177,9 @@ final class RocksDbStorageEngine implements StorageEngine {
                     }
                 }
             });
+            long started = System.nanoTime();
             db.write(writeOptions, rocksBatch);
+            commitTimer.accept(System.nanoTime() - started);
         } catch (RocksDBException e) {
             throw failure("write", e);
         } finally {
@@ -216,7 +227,9 @@ final class RocksDbStorageEngine implements StorageEngine {
     public void sync() {
         Lock lock = enter("sync");
         try {
+            long started = System.nanoTime();
             db.syncWal();
+            commitTimer.accept(System.nanoTime() - started);
         } catch (RocksDBException e) {
             throw failure("sync", e);
         } finally {
@@ -256,10 +269,15 @@ final class RocksDbStorageEngine implements StorageEngine {
         try (CompactRangeOptions options = new CompactRangeOptions()
                 .setBottommostLevelCompaction(CompactRangeOptions.BottommostLevelCompaction.kForce)
                 .setExclusiveManualCompaction(false)) {
+            defragmenting = options;
+            if (closing) {
+                options.setCanceled(true);
+            }
             db.compactRange(db.getDefaultColumnFamily(), null, null, options);
         } catch (RocksDBException e) {
             throw failure("defragment", e);
         } finally {
+            defragmenting = null;
             lock.unlock();
         }
     }
@@ -293,6 +311,12 @@ final class RocksDbStorageEngine implements StorageEngine {
     public void close() {
         if (guard.getReadHoldCount() > 0) {
             throw new StorageException("close of " + describe() + " called from inside one of its own reads");
+        }
+        // A running defragment holds the guard for its whole compaction: ask RocksDB to stop it.
+        closing = true;
+        CompactRangeOptions running = defragmenting;
+        if (running != null) {
+            running.setCanceled(true);
         }
         Lock lock = guard.writeLock();
         lock.lock();
