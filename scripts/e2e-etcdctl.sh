@@ -122,6 +122,30 @@ for engine in mvstore rocksdb; do
   check "restored value" "c" "$(etcdctl --endpoints "127.0.0.1:$rport" get zoo --print-value-only 2>&1)"
   check "restored member" "r1" "$(etcdctl --endpoints "127.0.0.1:$rport" member list -w json 2>&1 | json 'd["members"][0]["name"]')"
   kill "$rpid"; wait "$rpid" 2>/dev/null
+  # The same file restored for each member of a new three-member cluster, as etcdutl does it.
+  declare -A cport=() ppeer=()
+  initial=""
+  for m in n1 n2 n3; do
+    cport[$m]="$(free_port)"; ppeer[$m]="$(free_port)"
+    initial="${initial:+$initial,}$m=http://127.0.0.1:${ppeer[$m]}"
+  done
+  pids=()
+  for m in n1 n2 n3; do
+    "$tern" snapshot restore "$work/snap.db" --data-dir "$work/cluster-$m" --name "$m" --storage-backend "$engine" \
+      --initial-cluster "$initial" --initial-advertise-peer-urls "http://127.0.0.1:${ppeer[$m]}" \
+      --initial-cluster-token restored >>"$work/restore.out" 2>&1
+    "$tern" --name "$m" --data-dir "$work/cluster-$m" --storage-backend "$engine" \
+      --listen-client-urls "http://127.0.0.1:${cport[$m]}" --advertise-client-urls "http://127.0.0.1:${cport[$m]}" \
+      --listen-peer-urls "http://127.0.0.1:${ppeer[$m]}" >"$work/cluster-$m.log" 2>&1 &
+    pids+=($!)
+  done
+  all="127.0.0.1:${cport[n1]},127.0.0.1:${cport[n2]},127.0.0.1:${cport[n3]}"
+  for _ in $(seq 1 150); do etcdctl --endpoints "$all" endpoint health >/dev/null 2>&1 && break; sleep 0.2; done
+  check "restored cluster members" "3" "$(etcdctl --endpoints "$all" member list -w json 2>&1 | json 'len(d["members"])')"
+  check "restored cluster hashkv" "$hash $hash $hash" "$(etcdctl --endpoints "$all" endpoint hashkv --rev="$rev" -w json 2>&1 | json '" ".join(str(e["HashKV"]["hash"]) for e in d)')"
+  check "restored cluster writes" "OK" "$(etcdctl --endpoints "127.0.0.1:${cport[n2]}" put after-restore yes 2>&1)"
+  check "restored cluster replicates" "yes" "$(etcdctl --endpoints "127.0.0.1:${cport[n3]}" get after-restore --print-value-only 2>&1)"
+  kill "${pids[@]}"; wait "${pids[@]}" 2>/dev/null
 
   # Restart on the same data dir: data and revision are kept.
   kill "$pid"; wait "$pid" 2>/dev/null

@@ -101,6 +101,8 @@ public final class TernServer implements AutoCloseable {
     private static final int GRPC_READ_BUFFER_BYTES = 16 * 1024 * 1024;
     /** Concurrent HTTP/2 streams one client connection may hold open (watch and keep-alive streams count). */
     private static final int MAX_STREAMS_PER_CONNECTION = 16_384;
+    /** HTTP/2 inbound flow-control window per stream and connection (Helidon's default, 1 MiB). */
+    private static final int HTTP2_WINDOW_BYTES = 1024 * 1024;
     private static final Duration RECONCILE_INTERVAL = Duration.ofMillis(500);
     /** How long a failed Authenticate waits before it answers (see the README's password-guessing note). */
     private static final Duration AUTH_FAILURE_DELAY = Duration.ofSeconds(1);
@@ -451,7 +453,15 @@ public final class TernServer implements AutoCloseable {
         // maxConcurrentStreams: the limit must be finite or every stream ever opened stays in memory.
         // A client that stops reading blocks only its own sends; its watchers fall back to catching up.
         // Helidon's 15 s default would instead fail the stream, where etcd keeps waiting.
+        //
+        // Helidon's connection-level inbound window, when at least four frames fit in it, sends its
+        // WINDOW_UPDATEs in halves through a counter that concurrent streams race on: a race can send an
+        // update of 0 (a protocol error that ends the connection, seen with hundreds of large puts on one
+        // connection) or lose an increment, shrinking the window for good. With frames allowed up to a
+        // quarter of the window plus one byte, Helidon picks its stateless strategy (one update per frame).
         Http2Config http2 = Http2Config.builder()
+                .maxFrameSize(HTTP2_WINDOW_BYTES / 4 + 1)
+                .initialWindowSize(HTTP2_WINDOW_BYTES)
                 .maxRapidResets(Integer.MAX_VALUE)
                 .maxConcurrentStreams(MAX_STREAMS_PER_CONNECTION)
                 .flowControlTimeout(Duration.ofMinutes(5))

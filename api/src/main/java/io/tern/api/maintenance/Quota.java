@@ -73,7 +73,12 @@ public final class Quota {
     }
 
     private void check(long cost) {
-        if (cost == 0 || limitBytes < 0 || used() + cost < limitBytes) {
+        if (cost == 0 || limitBytes < 0 || used(false) + cost < limitBytes) {
+            return;
+        }
+        // A refusal raises the alarm: it is decided on a fresh reading, never on one that may predate a
+        // compaction and defragmentation.
+        if (used(true) + cost < limitBytes) {
             return;
         }
         long self = memberId.getAsLong();
@@ -91,10 +96,10 @@ public final class Quota {
         throw EtcdError.NO_SPACE.exception();
     }
 
-    /** The store's size, read again when the last reading is older than {@link #SIZE_READ_INTERVAL_NANOS}. */
-    private long used() {
+    /** The store's size, read again when asked to or when the last reading is older than {@link #SIZE_READ_INTERVAL_NANOS}. */
+    private long used(boolean fresh) {
         long now = System.nanoTime();
-        if (usedReadAt == 0 || now - usedReadAt > SIZE_READ_INTERVAL_NANOS) {
+        if (fresh || usedReadAt == 0 || now - usedReadAt > SIZE_READ_INTERVAL_NANOS) {
             usedCache = usedBytes.getAsLong();
             usedReadAt = now;
         }
