@@ -16,6 +16,7 @@ import io.tern.api.error.EtcdError;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
@@ -86,18 +87,11 @@ public final class Gateway implements HttpService {
     }
 
     private <Q extends Message, A extends Message> void unary(Route<Q, A> route, ServerRequest req, ServerResponse res) {
-        Q request;
-        try {
-            request = parse(route.prototype(), req);
-        } catch (GatewayException e) {
-            error(res, e.status);
+        Optional<Q> admitted = admit(route.prototype(), req, res);
+        if (admitted.isEmpty()) {
             return;
         }
-        Status refused = checks.forToken(token(req)).apply(request);
-        if (refused != null) {
-            error(res, refused);
-            return;
-        }
+        Q request = admitted.get();
         AtomicReference<Object> outcome = new AtomicReference<>();
         // Endpoints answer unary calls on the calling thread before they return (see Calls).
         route.endpoint().accept(request, new StreamObserver<>() {
@@ -121,6 +115,26 @@ public final class Gateway implements HttpService {
         } else {
             error(res, out == null ? Status.INTERNAL.withDescription("no answer") : ErrorMapper.toStatus((Throwable) out));
         }
+    }
+
+    /**
+     * The request, parsed and past the learner and auth checks; empty when it was refused, the refusal
+     * already answered.
+     */
+    <Q extends Message> Optional<Q> admit(Q prototype, ServerRequest req, ServerResponse res) {
+        Q request;
+        try {
+            request = parse(prototype, req);
+        } catch (GatewayException e) {
+            error(res, e.status);
+            return Optional.empty();
+        }
+        Status refused = checks.forToken(token(req)).apply(request);
+        if (refused != null) {
+            error(res, refused);
+            return Optional.empty();
+        }
+        return Optional.of(request);
     }
 
     /** The token a client sends as grpc-gateway expects it: the {@code Authorization} header's value. */

@@ -22,6 +22,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
@@ -51,18 +52,11 @@ public final class GatewayStreams {
     }
 
     void snapshot(Gateway gateway, ServerRequest req, ServerResponse res) {
-        SnapshotRequest request;
-        try {
-            request = gateway.parse(SnapshotRequest.getDefaultInstance(), req);
-        } catch (Gateway.GatewayException e) {
-            Gateway.error(res, e.status);
+        Optional<SnapshotRequest> admitted = gateway.admit(SnapshotRequest.getDefaultInstance(), req, res);
+        if (admitted.isEmpty()) {
             return;
         }
-        Status refused = gateway.checks(req).apply(request);
-        if (refused != null) {
-            Gateway.error(res, refused);
-            return;
-        }
+        SnapshotRequest request = admitted.get();
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
         try (OutputStream out = res.outputStream()) {
             // A client that leaves is noticed by the next failed write, which ends the copy.
@@ -142,18 +136,11 @@ public final class GatewayStreams {
     <Q extends Message, A extends Message> void serverStream(Gateway gateway, Q prototype,
                                                               BiConsumer<Q, StreamObserver<A>> endpoint,
                                                               ServerRequest req, ServerResponse res) {
-        Q request;
-        try {
-            request = gateway.parse(prototype, req);
-        } catch (Gateway.GatewayException e) {
-            Gateway.error(res, e.status);
+        Optional<Q> admitted = gateway.admit(prototype, req, res);
+        if (admitted.isEmpty()) {
             return;
         }
-        Status refused = gateway.checks(req).apply(request);
-        if (refused != null) {
-            Gateway.error(res, refused);
-            return;
-        }
+        Q request = admitted.get();
         OutputStream[] out = {null};
         endpoint.accept(request, new StreamObserver<>() {
             @Override
@@ -196,18 +183,11 @@ public final class GatewayStreams {
     }
 
     void keepAlive(Gateway gateway, ServerRequest req, ServerResponse res) {
-        LeaseKeepAliveRequest request;
-        try {
-            request = gateway.parse(LeaseKeepAliveRequest.getDefaultInstance(), req);
-        } catch (Gateway.GatewayException e) {
-            Gateway.error(res, e.status);
+        Optional<LeaseKeepAliveRequest> admitted = gateway.admit(LeaseKeepAliveRequest.getDefaultInstance(), req, res);
+        if (admitted.isEmpty()) {
             return;
         }
-        Status refused = gateway.checks(req).apply(request);
-        if (refused != null) {
-            Gateway.error(res, refused);
-            return;
-        }
+        LeaseKeepAliveRequest request = admitted.get();
         try {
             Gateway.json(res, "{\"result\":" + Gateway.print(leases.keepAlive(request).get()) + "}");
         } catch (InterruptedException e) {
