@@ -60,19 +60,10 @@ final class MVStoreStorageEngine implements StorageEngine {
     private static final System.Logger LOG = System.getLogger(MVStoreStorageEngine.class.getName());
     /** Most live bytes one idle compaction rewrites. */
     private static final int COMPACT_WRITE_LIMIT = 16 * 1024 * 1024;
-    /**
-     * Most bytes one defragment step rewrites, and most it moves: writers wait for one step at most (about
-     * 50-100 ms on the development machine), so steps stay small.
-     */
-    private static final int DEFRAGMENT_STEP_BYTES = 4 * 1024 * 1024;
     /** Defragmenting rewrites chunks whose live share is below this percentage. */
     private static final int DEFRAGMENT_FILL_RATE = 90;
     /** A bound on defragment steps, against a store that never settles. */
     private static final int DEFRAGMENT_MAX_STEPS = 10_000;
-    /** Steps in a row that rewrite and shrink nothing before a defragment ends. */
-    private static final int DEFRAGMENT_IDLE_STEPS = 10;
-    /** The pause after a step without progress, for reads in flight to let go of the chunks it would free. */
-    private static final long DEFRAGMENT_IDLE_PAUSE_MILLIS = 20;
 
     private final Path file;
     private final MVStoreOptions options;
@@ -403,7 +394,7 @@ final class MVStoreStorageEngine implements StorageEngine {
 
     /**
      * Rewrites live pages out of partly dead chunks, then moves chunks toward the start of the file and cuts
-     * off the free end, in steps of at most {@link #DEFRAGMENT_STEP_BYTES} bytes. Each step holds the lock,
+     * off the free end, in steps of at most {@link #COMPACT_WRITE_LIMIT} bytes. Each step holds the lock,
      * so writes wait for one step at most and go on between steps. Before a step may overwrite the space of
      * a dropped chunk, the commit that stopped using it is synced, so a crash never finds the last durable
      * root pointing at overwritten pages.
@@ -413,20 +404,12 @@ final class MVStoreStorageEngine implements StorageEngine {
         long before = stats().totalBytes();
         // Each commit leaves the chunk before it partly dead, so under steady writes a step always finds
         // something to rewrite: the run gets a budget of steps by the file's size at the start.
-        long budget = Math.min(DEFRAGMENT_MAX_STEPS, 2 * before / DEFRAGMENT_STEP_BYTES + 8);
-        // A step may move nothing while concurrent reads still use the chunks it would free: only a few
-        // steps in a row without progress end the run.
-        int idle = 0;
-        for (long step = 0; step < budget && idle < DEFRAGMENT_IDLE_STEPS; step++) {
-            idle = defragmentStep() ? 0 : idle + 1;
-            if (idle > 0) {
-                try {
-                    Thread.sleep(DEFRAGMENT_IDLE_PAUSE_MILLIS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
+        long budget = Math.min(DEFRAGMENT_MAX_STEPS, 2 * before / COMPACT_WRITE_LIMIT + 8);
+        for (long step = 0; step < budget; step++) {
+            if (!defragmentStep()) {
+                break;
             }
+            Thread.yield();
         }
         LOG.log(System.Logger.Level.INFO, "defragmented {0}: {1} -> {2} bytes", describe(), before,
                 stats().totalBytes());
@@ -434,13 +417,6 @@ final class MVStoreStorageEngine implements StorageEngine {
 
     /** One bounded step of {@link #defragment}; whether it changed anything. */
     private boolean defragmentStep() {
-        // Most of the file's unsynced writes are forced out before the lock is taken, so that the sync
-        // under the lock, which the step needs, is short.
-        try {
-            store.sync();
-        } catch (RuntimeException e) {
-            throw new StorageException(describe() + ": sync before a defragment step failed: " + e, e);
-        }
         lock.lock();
         try {
             ensureUsable("defragment");
@@ -456,17 +432,18 @@ final class MVStoreStorageEngine implements StorageEngine {
             store.setVersionsToKeep(0);
             boolean rewritten;
             try {
-                rewritten = store.compact(DEFRAGMENT_FILL_RATE, DEFRAGMENT_STEP_BYTES);
+                rewritten = store.compact(DEFRAGMENT_FILL_RATE, COMPACT_WRITE_LIMIT);
                 if (rewritten) {
                     published = map.flushAndGetRoot();
                 }
                 if (store.hasUnsavedChanges()) {
                     commit("defragment");
                 }
-                // It syncs the file before it overwrites a chunk or cuts the file.
+                store.sync();
                 if (store.getFileStore() instanceof RandomAccessStore file) {
-                    file.compactMoveChunks(101, DEFRAGMENT_STEP_BYTES, store);
+                    file.compactMoveChunks(101, COMPACT_WRITE_LIMIT, store);
                 }
+                store.sync();
             } catch (RuntimeException e) {
                 failure = e;
                 throw new StorageException(describe() + ": defragment failed: " + e, e);
