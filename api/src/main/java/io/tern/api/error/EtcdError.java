@@ -75,7 +75,9 @@ public enum EtcdError {
     NOT_SUPPORTED_FOR_LEARNER(Status.Code.UNAVAILABLE, "etcdserver: rpc not supported for learner"),
     TIMEOUT_LEADER_TRANSFER(Status.Code.UNAVAILABLE,
             "etcdserver: request timed out, leader transfer took too long"),
-    BAD_LEADER_TRANSFEREE(Status.Code.FAILED_PRECONDITION, "etcdserver: bad leader transferee");
+    BAD_LEADER_TRANSFEREE(Status.Code.FAILED_PRECONDITION, "etcdserver: bad leader transferee"),
+    /** Tern's own: etcd takes any number, Tern refuses one it cannot store or act on before the log. */
+    UNKNOWN_ALARM(Status.Code.INVALID_ARGUMENT, "etcdserver: unknown alarm action or type");
 
     private final Status.Code code;
     private final String message;

@@ -116,9 +116,7 @@ public final class MaintenanceService {
     /** etcd's Alarm: every action, GET included, goes through the log, so the answer is the cluster's. */
     public CompletableFuture<AlarmResponse> alarm(AlarmRequest r) {
         if (r.getAction() == AlarmRequest.AlarmAction.UNRECOGNIZED || r.getAlarm() == AlarmType.UNRECOGNIZED) {
-            return CompletableFuture.failedFuture(io.grpc.Status.INVALID_ARGUMENT.withDescription(
-                    "etcdserver: unknown alarm action " + r.getActionValue() + " or type " + r.getAlarmValue())
-                    .asRuntimeException());
+            return CompletableFuture.failedFuture(EtcdError.UNKNOWN_ALARM.exception());
         }
         return proposer.propose(RaftRequest.newBuilder().setAlarm(r).build(), AlarmResponse.class);
     }
