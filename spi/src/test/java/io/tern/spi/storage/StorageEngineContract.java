@@ -519,6 +519,51 @@ public abstract class StorageEngineContract {
         assertThat(engine.get(bytes("after"))).isEqualTo(bytes("defragment"));
     }
 
+    /**
+     * A file written by one big batch shrinks while writes go on: an engine that rewrites or moves its file in
+     * bounded steps must still reach data stored in one piece bigger than a step.
+     */
+    @Test
+    void defragmentGivesBackTheSpaceOfOneBigBatchWhileWritesGoOn() throws Exception {
+        StorageEngine engine = open();
+        Random random = new Random(7);
+        WriteBatch big = new WriteBatch();
+        for (int i = 0; i < 512; i++) {
+            big.put(bytes(String.format("blob%03d", i)), randomBytes(random, 64 * 1024));
+        }
+        engine.write(big);
+        engine.sync();
+        long full = engine.stats().totalBytes();
+        WriteBatch deletes = new WriteBatch();
+        for (int i = 0; i < 512; i++) {
+            if (i % 4 != 0) {
+                deletes.delete(bytes(String.format("blob%03d", i)));
+            }
+        }
+        engine.write(deletes);
+        engine.sync();
+        List<KV> kept = scanAll(engine);
+        ExecutorService defrag = Executors.newSingleThreadExecutor();
+        try {
+            Future<?> done = defrag.submit(engine::defragment);
+            int written = 0;
+            while ((!done.isDone() || written < 100) && written < 1_000_000) {
+                engine.write(batch(Op.put(String.format("w%06d", written), "v" + written)));
+                written++;
+            }
+            done.get(2, TimeUnit.MINUTES);
+            engine.sync();
+            assertThat(engine.stats().totalBytes()).as("bytes after deleting 3/4 of %d and defragmenting", full)
+                    .isLessThan(full / 2);
+            assertThat(scan(engine, "blob", "blob~", false, 0)).isEqualTo(kept).hasSize(128);
+            for (int i = 0; i < written; i++) {
+                assertThat(engine.get(bytes(String.format("w%06d", i)))).isEqualTo(bytes("v" + i));
+            }
+        } finally {
+            defrag.shutdownNow();
+        }
+    }
+
     @Test
     void writesAndSnapshotsGoOnWhileDefragmentRuns() throws Exception {
         StorageEngine engine = open();

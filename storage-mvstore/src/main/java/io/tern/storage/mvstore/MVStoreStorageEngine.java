@@ -18,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.h2.mvstore.DataUtils;
 import org.h2.mvstore.FileStore;
@@ -62,8 +63,6 @@ final class MVStoreStorageEngine implements StorageEngine {
     private static final int COMPACT_WRITE_LIMIT = 16 * 1024 * 1024;
     /** Defragmenting rewrites chunks whose live share is below this percentage. */
     private static final int DEFRAGMENT_FILL_RATE = 90;
-    /** A bound on defragment steps, against a store that never settles. */
-    private static final int DEFRAGMENT_MAX_STEPS = 10_000;
 
     private final Path file;
     private final MVStoreOptions options;
@@ -394,35 +393,36 @@ final class MVStoreStorageEngine implements StorageEngine {
 
     /**
      * Rewrites live pages out of partly dead chunks, then moves chunks toward the start of the file and cuts
-     * off the free end, in steps of at most {@link #COMPACT_WRITE_LIMIT} bytes. Each step holds the lock,
-     * so writes wait for one step at most and go on between steps. Before a step may overwrite the space of
-     * a dropped chunk, the commit that stopped using it is synced, so a crash never finds the last durable
-     * root pointing at overwritten pages.
+     * off the free end, in bounded steps (see {@link Defragmenter}). Each step holds the lock, so writes wait
+     * for one step at most and go on between steps. Before a step may overwrite the space of a dropped chunk,
+     * the commit that stopped using it is synced, so a crash never finds the last durable root pointing at
+     * overwritten pages.
      */
     @Override
     public void defragment() {
-        long before = stats().totalBytes();
-        // Each commit leaves the chunk before it partly dead, so under steady writes a step always finds
-        // something to rewrite: the run gets a budget of steps by the file's size at the start.
-        long budget = Math.min(DEFRAGMENT_MAX_STEPS, 2 * before / COMPACT_WRITE_LIMIT + 8);
-        for (long step = 0; step < budget; step++) {
-            if (!defragmentStep()) {
-                break;
-            }
-            Thread.yield();
-        }
-        LOG.log(System.Logger.Level.INFO, "defragmented {0}: {1} -> {2} bytes", describe(), before,
-                stats().totalBytes());
+        // Steps are sized by the chunks found at the start, not by those the steps write.
+        long startVersion = underLock("defragment", store::getCurrentVersion);
+        Defragmenter.Fill start = underLock("defragment", () -> Defragmenter.Fill.of(store.getFileStore()));
+        Defragmenter.Outcome outcome = Defragmenter.run(start, () -> ChunkLayout.read(store, startVersion),
+                this::defragmentStep);
+        LOG.log(System.Logger.Level.INFO, "defragmented {0} in {1} steps: {2} -> {3} bytes", describe(),
+                outcome.steps(), outcome.beforeBytes(), outcome.afterBytes());
     }
 
-    /** One bounded step of {@link #defragment}; whether it changed anything. */
-    private boolean defragmentStep() {
-        lock.lock();
+    /** One step of {@link #defragment}. */
+    private Defragmenter.Fill defragmentStep(long rewriteBytes, long moveBytes) {
+        // The bulk of what writers left unsynced goes out before the lock, so the sync under it is short.
+        ensureUsable("defragment");
         try {
-            ensureUsable("defragment");
-            long sizeBefore = store.getFileStore().size();
-            // Everything before this step is made durable first: with retention off, chunks that died
-            // in earlier commits may be overwritten now.
+            store.sync();
+        } catch (RuntimeException e) {
+            ensureUsable("defragment"); // closed meanwhile
+            failure = e; // after a failed fsync the kernel's page cache cannot be trusted either
+            throw new StorageException(describe() + ": sync before a defragment step failed: " + e, e);
+        }
+        return underLock("defragment", () -> {
+            // Everything before this step is durable first: with retention off, chunks that died in earlier
+            // commits may be overwritten now.
             store.sync();
             // Readers register the versions they use (see above), so neither the retention time nor
             // MVStore's few extra kept versions protect anyone here; they would only keep dead chunks.
@@ -430,20 +430,17 @@ final class MVStoreStorageEngine implements StorageEngine {
             int versionsToKeep = store.getVersionsToKeep();
             store.setRetentionTime(0);
             store.setVersionsToKeep(0);
-            boolean rewritten;
             try {
-                rewritten = store.compact(DEFRAGMENT_FILL_RATE, COMPACT_WRITE_LIMIT);
-                if (rewritten) {
+                if (store.compact(DEFRAGMENT_FILL_RATE, (int) Math.min(Integer.MAX_VALUE, rewriteBytes))) {
                     published = map.flushAndGetRoot();
                 }
                 if (store.hasUnsavedChanges()) {
                     commit("defragment");
                 }
-                store.sync();
+                // MVStore syncs before it overwrites a chunk it moves, and after.
                 if (store.getFileStore() instanceof RandomAccessStore file) {
-                    file.compactMoveChunks(101, COMPACT_WRITE_LIMIT, store);
+                    file.compactMoveChunks(101, moveBytes, store);
                 }
-                store.sync();
             } catch (RuntimeException e) {
                 failure = e;
                 throw new StorageException(describe() + ": defragment failed: " + e, e);
@@ -451,7 +448,16 @@ final class MVStoreStorageEngine implements StorageEngine {
                 store.setRetentionTime(retention);
                 store.setVersionsToKeep(versionsToKeep);
             }
-            return rewritten || store.getFileStore().size() < sizeBefore;
+            return Defragmenter.Fill.of(store.getFileStore());
+        });
+    }
+
+    /** Runs {@code action} under the lock on a usable engine. */
+    private <T> T underLock(String what, Supplier<T> action) {
+        lock.lock();
+        try {
+            ensureUsable(what);
+            return action.get();
         } finally {
             lock.unlock();
         }
@@ -490,7 +496,9 @@ final class MVStoreStorageEngine implements StorageEngine {
         }
         boolean rewritten;
         try {
-            rewritten = store.compact(fillRate, COMPACT_WRITE_LIMIT);
+            // Room for the biggest partly dead chunk, which MVStore would otherwise pass over.
+            long biggest = ChunkLayout.read(store, Long.MAX_VALUE).largestPartlyDeadLiveBytes();
+            rewritten = store.compact(fillRate, (int) Math.min(Integer.MAX_VALUE, biggest + COMPACT_WRITE_LIMIT));
         } catch (RuntimeException e) {
             failure = e;
             throw new StorageException(describe() + ": compaction failed: " + e, e);
