@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -19,15 +20,24 @@ import java.util.stream.Collectors;
  * and etcdctl. Members are killed with SIGKILL ({@link #kill}) or stopped with SIGTERM ({@link #stop})
  * and restarted on the same data directory.
  */
-final class ClusterHarness implements AutoCloseable {
-    /** One member's fixed name, ports and directory. */
-    record Node(String name, int clientPort, int peerPort, Path dir, String peerScheme) {
-        String clientUrl() {
+public final class ClusterHarness implements AutoCloseable {
+    /** One member's fixed name, ports and directory; it listens for peers on {@code listenPeerPort}. */
+    public record Node(String name, int clientPort, int peerPort, Path dir, String peerScheme, int listenPeerPort) {
+        Node(String name, int clientPort, int peerPort, Path dir, String peerScheme) {
+            this(name, clientPort, peerPort, dir, peerScheme, peerPort);
+        }
+
+        public String clientUrl() {
             return "http://127.0.0.1:" + clientPort;
         }
 
-        String peerUrl() {
+        /** Where other members reach it: its peer port, or the proxy in front of it. */
+        public String peerUrl() {
             return peerScheme + "://127.0.0.1:" + peerPort;
+        }
+
+        String listenPeerUrl() {
+            return peerScheme + "://127.0.0.1:" + listenPeerPort;
         }
     }
 
@@ -37,9 +47,11 @@ final class ClusterHarness implements AutoCloseable {
     private final String peerScheme;
     private final java.util.function.Function<String, List<String>> memberFlags;
     private final Map<String, Node> nodes = new LinkedHashMap<>();
-    private final Map<String, Process> processes = new LinkedHashMap<>();
+    private final Map<String, Process> processes = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
     private final Map<String, String> clusterFlag = new LinkedHashMap<>();
     private final List<Client> clients = new ArrayList<>();
+    /** The proxies in front of the members' peer ports, when the cluster was started behind them. */
+    private PeerProxies proxies;
 
     private ClusterHarness(Path root, String engine, List<String> extraFlags, String peerScheme,
                            java.util.function.Function<String, List<String>> memberFlags) {
@@ -51,8 +63,19 @@ final class ClusterHarness implements AutoCloseable {
     }
 
     /** Starts {@code size} members m1..mN as a new cluster and waits until they serve. */
-    static ClusterHarness start(Path root, String engine, int size, String... extraFlags) throws Exception {
+    public static ClusterHarness start(Path root, String engine, int size, String... extraFlags) throws Exception {
         return start(new ClusterHarness(root, engine, List.of(extraFlags), "http", name -> List.of()), size);
+    }
+
+    /**
+     * Starts {@code size} members whose peer connections pass {@link PeerProxies}, so that {@link #partition}
+     * can cut the network between them.
+     */
+    public static ClusterHarness startBehindProxies(Path root, String engine, int size, String... extraFlags)
+            throws Exception {
+        ClusterHarness h = new ClusterHarness(root, engine, List.of(extraFlags), "http", name -> List.of());
+        h.proxies = new PeerProxies(h::pids);
+        return start(h, size);
     }
 
     /**
@@ -81,7 +104,14 @@ final class ClusterHarness implements AutoCloseable {
     }
 
     Node define(String name) {
-        Node n = new Node(name, TernHarness.freePort(), TernHarness.freePort(), root.resolve(name), peerScheme);
+        Node n;
+        if (proxies == null) {
+            n = new Node(name, TernHarness.freePort(), TernHarness.freePort(), root.resolve(name), peerScheme);
+        } else {
+            int listen = TernHarness.freePort();
+            n = new Node(name, TernHarness.freePort(), proxies.open(name, listen), root.resolve(name), peerScheme,
+                    listen);
+        }
         nodes.put(name, n);
         return n;
     }
@@ -90,11 +120,11 @@ final class ClusterHarness implements AutoCloseable {
         return nodes.values().stream().map(n -> n.name() + "=" + n.peerUrl()).collect(Collectors.joining(","));
     }
 
-    Node node(String name) {
+    public Node node(String name) {
         return nodes.get(name);
     }
 
-    List<String> names() {
+    public List<String> names() {
         return List.copyOf(nodes.keySet());
     }
 
@@ -122,7 +152,7 @@ final class ClusterHarness implements AutoCloseable {
                 "--storage-backend", engine,
                 "--listen-client-urls", n.clientUrl(),
                 "--advertise-client-urls", n.clientUrl(),
-                "--listen-peer-urls", n.peerUrl(),
+                "--listen-peer-urls", n.listenPeerUrl(),
                 "--initial-advertise-peer-urls", n.peerUrl(),
                 "--initial-cluster", initialCluster,
                 "--initial-cluster-state", state,
@@ -132,7 +162,7 @@ final class ClusterHarness implements AutoCloseable {
         processes.put(n.name(), TernProcess.start(flags, log(n.name())));
     }
 
-    Path log(String name) {
+    public Path log(String name) {
         return root.resolve(name + ".log");
     }
 
@@ -141,6 +171,9 @@ final class ClusterHarness implements AutoCloseable {
      * listening and advertising there. Returns the member as now defined.
      */
     Node movePeer(String name) {
+        if (proxies != null) {
+            throw new UnsupportedOperationException("members behind proxies keep their peer ports");
+        }
         Node old = nodes.get(name);
         Node moved = new Node(name, old.clientPort(), TernHarness.freePort(), old.dir(), old.peerScheme());
         nodes.put(name, moved);
@@ -148,19 +181,49 @@ final class ClusterHarness implements AutoCloseable {
     }
 
     /** Restarts a stopped or killed member on its data directory with the flags it first had. */
-    void restart(String name) throws IOException {
+    public void restart(String name) throws IOException {
         launch(nodes.get(name), "new", clusterFlag.get(name));
     }
 
+    /**
+     * Cuts the peer network between {@code side} and the other members, both ways, until {@link #heal}; only
+     * for a cluster started {@link #startBehindProxies behind proxies}. Clients still reach every member.
+     */
+    public void partition(String... side) {
+        if (proxies == null) {
+            throw new IllegalStateException("the cluster was not started behind proxies");
+        }
+        proxies.partition(Set.of(side), nodes.keySet());
+    }
+
+    /** Ends every partition. */
+    public void heal() {
+        if (proxies != null) {
+            proxies.heal();
+        }
+    }
+
+    private Map<String, Long> pids() {
+        Map<String, Long> pids = new LinkedHashMap<>();
+        synchronized (processes) {
+            processes.forEach((name, p) -> {
+                if (p.isAlive()) {
+                    pids.put(name, p.pid());
+                }
+            });
+        }
+        return pids;
+    }
+
     /** SIGKILL, no chance to flush anything. */
-    void kill(String name) throws InterruptedException {
+    public void kill(String name) throws InterruptedException {
         Process p = processes.get(name);
         p.destroyForcibly();
         p.waitFor(30, TimeUnit.SECONDS);
     }
 
     /** SIGTERM, an orderly stop. */
-    void stop(String name) throws InterruptedException {
+    public void stop(String name) throws InterruptedException {
         Process p = processes.get(name);
         p.destroy();
         if (!p.waitFor(30, TimeUnit.SECONDS)) {
@@ -168,12 +231,12 @@ final class ClusterHarness implements AutoCloseable {
         }
     }
 
-    Process process(String name) {
+    public Process process(String name) {
         return processes.get(name);
     }
 
     /** A jetcd client talking to the named members only (all when none named); closed with the harness. */
-    Client client(String... names) {
+    public Client client(String... names) {
         List<String> targets = names.length == 0 ? names() : List.of(names);
         Client c = Client.builder().endpoints(targets.stream().map(t -> nodes.get(t).clientUrl()).toArray(String[]::new))
                 .build();
@@ -183,13 +246,13 @@ final class ClusterHarness implements AutoCloseable {
         return c;
     }
 
-    String endpoints(String... names) {
+    public String endpoints(String... names) {
         List<String> targets = names.length == 0 ? names() : List.of(names);
         return targets.stream().map(t -> nodes.get(t).clientUrl()).collect(Collectors.joining(","));
     }
 
     /** Waits until a serializable get on the member succeeds. */
-    void awaitServing(String name, Duration limit) throws Exception {
+    public void awaitServing(String name, Duration limit) throws Exception {
         try (Client c = Client.builder().endpoints(nodes.get(name).clientUrl()).build()) {
             Eventually.within(limit, () -> c.getKVClient().get(TernHarness.bs("ready?"),
                     io.etcd.jetcd.options.GetOption.builder().withSerializable(true).build()).get(2, TimeUnit.SECONDS));
@@ -197,7 +260,7 @@ final class ClusterHarness implements AutoCloseable {
     }
 
     /** The name of the member every running member agrees leads, waiting for one. */
-    String awaitLeader(Duration limit, String... among) throws Exception {
+    public String awaitLeader(Duration limit, String... among) throws Exception {
         List<String> targets = among.length == 0 ? names() : List.of(among);
         String[] leader = new String[1];
         Eventually.within(limit, () -> {
@@ -245,7 +308,7 @@ final class ClusterHarness implements AutoCloseable {
     record Result(int exit, String output) {
     }
 
-    String logTail(String name) {
+    public String logTail(String name) {
         try {
             List<String> lines = Files.readAllLines(log(name));
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
@@ -258,6 +321,9 @@ final class ClusterHarness implements AutoCloseable {
     public void close() {
         synchronized (clients) {
             clients.forEach(Client::close);
+        }
+        if (proxies != null) {
+            proxies.close();
         }
         for (Process p : processes.values()) {
             p.destroyForcibly();

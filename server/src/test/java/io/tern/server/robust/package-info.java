@@ -1,0 +1,2 @@
+/** Robustness: recorded workloads under faults and bad input, checked against etcd's guarantees. */
+package io.tern.server.robust;
