@@ -3,6 +3,8 @@ package io.tern.server;
 import io.helidon.webserver.ListenerConfig;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
+import io.grpc.BindableService;
+import io.grpc.ServerInterceptor;
 import io.helidon.webserver.grpc.GrpcConfig;
 import io.helidon.webserver.grpc.GrpcRouting;
 import io.helidon.webserver.http.HttpRouting;
@@ -71,7 +73,7 @@ import java.util.function.BooleanSupplier;
 import io.tern.server.grpc.LeaseEndpoint;
 import io.tern.server.grpc.WatchEndpoint;
 import io.tern.server.grpc.MaintenanceEndpoint;
-import io.tern.server.grpc.MessageSizeLimit;
+import io.tern.server.grpc.RequestDecoder;
 import io.tern.server.http.HealthRoutes;
 import io.tern.spi.Providers;
 import io.tern.spi.consensus.ConsensusConfig;
@@ -95,8 +97,8 @@ public final class TernServer implements AutoCloseable {
     /** etcd lets gRPC messages exceed the request limit by this much, so the limit itself answers. */
     private static final int GRPC_OVERHEAD_BYTES = 512 * 1024;
     /**
-     * Helidon's own cap on one message: above it Helidon answers INTERNAL. It is set well above etcd's
-     * limit so that {@link MessageSizeLimit} can answer etcd's RESOURCE_EXHAUSTED for anything in between.
+     * Helidon's own cap on one message. It is set well above etcd's limit so that {@link RequestDecoder}
+     * can answer etcd's RESOURCE_EXHAUSTED for anything in between.
      */
     private static final int GRPC_READ_BUFFER_BYTES = 16 * 1024 * 1024;
     /** Concurrent HTTP/2 streams one client connection may hold open (watch and keep-alive streams count). */
@@ -427,21 +429,20 @@ public final class TernServer implements AutoCloseable {
                 new LockEndpoint(new LockService(services.kv(), services.leases(), services.watches()), services.connections()),
                 new ElectionEndpoint(new ElectionService(services.kv(), services.leases(), services.watches()),
                         services.connections()));
-        GrpcRouting.Builder grpc = GrpcRouting.builder()
-                .intercept(services.metrics().grpc())
-                .intercept(new MessageSizeLimit(config.maxRequestBytes() + GRPC_OVERHEAD_BYTES))
-                .intercept(new LearnerGuard(services.learner()))
-                .intercept(new AuthInterceptor(services.guard(), secure(url) && config.tls().client().clientCertAuth()))
-                .intercept(services.connections().contextKeeper())
-                .intercept(StreamReaper.interceptor(services.connections()))
-                .service(endpoints.kv())
-                .service(endpoints.maintenance())
-                .service(endpoints.cluster())
-                .service(new WatchEndpoint(services.watches(), services.connections()))
-                .service(endpoints.lease())
-                .service(endpoints.lock())
-                .service(endpoints.election())
-                .service(endpoints.auth());
+        // Requests reach Helidon's routing as bytes; the decoder checks and decodes them, then the
+        // interceptors that look at requests see them decoded.
+        RequestDecoder decoder = new RequestDecoder(config.maxRequestBytes() + GRPC_OVERHEAD_BYTES);
+        List<ServerInterceptor> interceptors = List.of(
+                new LearnerGuard(services.learner()),
+                new AuthInterceptor(services.guard(), secure(url) && config.tls().client().clientCertAuth()),
+                services.connections().contextKeeper(),
+                StreamReaper.interceptor(services.connections()));
+        GrpcRouting.Builder grpc = GrpcRouting.builder().intercept(services.metrics().grpc());
+        for (BindableService service : List.of(endpoints.kv(), endpoints.maintenance(), endpoints.cluster(),
+                new WatchEndpoint(services.watches(), services.connections()), endpoints.lease(), endpoints.lock(),
+                endpoints.election(), endpoints.auth())) {
+            grpc.service(decoder.wrap(service, interceptors));
+        }
         // The gateway's requests get the same learner and auth checks; etcd's gateway never passes a
         // client certificate's CN on as the user.
         Gateway gateway = GatewayPaths.bind(new Gateway(token -> {

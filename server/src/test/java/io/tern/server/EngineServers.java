@@ -10,19 +10,19 @@ import java.util.Map;
  * One running member per storage engine, shared by the tests of a class, with a jetcd client and a raw
  * gRPC client for each (made on first use).
  */
-final class EngineServers implements AutoCloseable {
+public final class EngineServers implements AutoCloseable {
     private final Map<String, TernServer> servers = new LinkedHashMap<>();
     private final Map<String, Client> clients = new LinkedHashMap<>();
     private final Map<String, RawClient> raw = new LinkedHashMap<>();
 
     /** Starts a member for every engine in {@link TernHarness#ENGINES}, each in its own folder of {@code dir}. */
-    EngineServers(Path dir) {
+    public EngineServers(Path dir) {
         for (String engine : TernHarness.ENGINES) {
             servers.put(engine, TernHarness.start(dir.resolve(engine), engine));
         }
     }
 
-    TernServer server(String engine) {
+    public TernServer server(String engine) {
         return servers.get(engine);
     }
 

@@ -12,12 +12,12 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** Starts real Tern members on loopback with port 0 and connects real jetcd clients to them. */
-final class TernHarness {
+public final class TernHarness {
     /** Every storage engine the behaviour suites run against. */
-    static final List<String> ENGINES = List.of("mvstore", "rocksdb");
+    public static final List<String> ENGINES = List.of("mvstore", "rocksdb");
 
     /** The engines, for {@code @MethodSource("io.tern.server.TernHarness#engines")}. */
-    static java.util.stream.Stream<String> engines() {
+    public static java.util.stream.Stream<String> engines() {
         return ENGINES.stream();
     }
 
