@@ -3,6 +3,7 @@ package io.tern.server;
 import io.tern.server.config.LogConfig;
 import io.tern.server.config.ServerConfig;
 import io.tern.server.config.TernCommand;
+import io.tern.server.failpoint.FailpointSettings;
 import io.tern.server.logging.JulSetup;
 import picocli.CommandLine;
 
@@ -11,7 +12,8 @@ import java.util.List;
 
 /**
  * Parses etcd's flags, sets up logging, starts a member, and stops it on SIGTERM/SIGINT. Only wiring lives
- * here. Bad flags and a failed start are reported on stderr as one plain line ({@code tern: ...}) whatever
+ * here; it is also the one place that reads the {@code tern.failpoints} system property (tests only, see
+ * {@link FailpointSettings}). Bad flags and a failed start are reported on stderr as one plain line ({@code tern: ...}) whatever
  * {@code --log-outputs} says, so an operator sees them on the terminal; everything else is logged.
  */
 public final class Main {
@@ -27,6 +29,7 @@ public final class Main {
         }
         ServerConfig config;
         LogConfig logs;
+        FailpointSettings failpoints;
         List<String> ignoredKeys = new ArrayList<>();
         try {
             CommandLine.ParseResult parsed = TernCommand.parse(args, System.getenv(), ignoredKeys::add);
@@ -36,6 +39,7 @@ public final class Main {
             TernCommand command = (TernCommand) parsed.commandSpec().userObject();
             logs = command.toLogConfig();
             config = command.toConfig();
+            failpoints = FailpointSettings.parse(System.getProperty(FailpointSettings.PROPERTY));
         } catch (CommandLine.ParameterException | IllegalArgumentException e) {
             ignoredKeys.forEach(key -> System.err.println("tern: " + ignoring(key)));
             System.err.println("tern: " + e.getMessage());
@@ -51,9 +55,12 @@ public final class Main {
             return;
         }
         ignoredKeys.forEach(key -> LOG.log(System.Logger.Level.WARNING, ignoring(key)));
+        if (!failpoints.isEmpty()) {
+            LOG.log(System.Logger.Level.WARNING, "failpoints enabled (tests only): " + failpoints);
+        }
         TernServer server;
         try {
-            server = TernServer.start(config);
+            server = TernServer.start(config, failpoints);
         } catch (RuntimeException e) {
             System.err.println("tern: cannot start: " + describe(e));
             System.exit(1);

@@ -79,6 +79,7 @@ import io.tern.spi.Providers;
 import io.tern.spi.consensus.ConsensusConfig;
 import io.tern.spi.consensus.ConsensusEngine;
 import io.tern.spi.consensus.ConsensusProvider;
+import io.tern.spi.failpoint.Failpoints;
 import io.tern.spi.storage.StorageConfig;
 import io.tern.spi.storage.StorageContext;
 import io.tern.spi.storage.StorageProvider;
@@ -150,7 +151,13 @@ public final class TernServer implements AutoCloseable {
         this.selfStop = selfStop;
     }
 
+    /** Starts a member without failpoints. */
     public static TernServer start(ServerConfig config) {
+        return start(config, Failpoints.NONE);
+    }
+
+    /** Starts a member whose storage and MVCC store pass {@code failpoints} (tests only). */
+    public static TernServer start(ServerConfig config, Failpoints failpoints) {
         ClassLoader loader = TernServer.class.getClassLoader();
         StorageProvider storage = Providers.select(StorageProvider.class, StorageProvider::name,
                 config.storageBackend(), "storage engine", loader);
@@ -186,7 +193,7 @@ public final class TernServer implements AutoCloseable {
         Alarms alarms = new Alarms();
         DiskTimings disk = new DiskTimings();
         KvStateMachine sm = new KvStateMachine(storage, StorageConfig.of(dir.kv()),
-                new StorageContext(config.name(), disk::backendCommit), headers, lessor, config.electionTimeout(),
+                new StorageContext(config.name(), disk::backendCommit, failpoints), headers, lessor, config.electionTimeout(),
                 members, auth, alarms);
         // The member's raft identity is its first peer URL: as recorded in the member records (a
         // MemberUpdate may have moved it), else as it first started.

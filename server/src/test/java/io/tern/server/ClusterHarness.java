@@ -49,6 +49,8 @@ public final class ClusterHarness implements AutoCloseable {
     private final Map<String, Node> nodes = new LinkedHashMap<>();
     private final Map<String, Process> processes = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
     private final Map<String, String> clusterFlag = new LinkedHashMap<>();
+    /** Extra JVM options of each member's next launches (a failpoint's system property); none by default. */
+    private final Map<String, List<String>> jvmOptions = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
     private final List<Client> clients = new ArrayList<>();
     /** The proxies in front of the members' peer ports, when the cluster was started behind them. */
     private PeerProxies proxies;
@@ -65,6 +67,17 @@ public final class ClusterHarness implements AutoCloseable {
     /** Starts {@code size} members m1..mN as a new cluster and waits until they serve. */
     public static ClusterHarness start(Path root, String engine, int size, String... extraFlags) throws Exception {
         return start(new ClusterHarness(root, engine, List.of(extraFlags), "http", name -> List.of()), size);
+    }
+
+    /**
+     * Starts {@code size} members m1..mN as a new cluster, each in a JVM with {@code jvmOptions.get(name)}
+     * (when present) until {@link #jvmOptions} changes them, and waits until they serve.
+     */
+    public static ClusterHarness start(Path root, String engine, int size, Map<String, List<String>> jvmOptions,
+                                       String... extraFlags) throws Exception {
+        ClusterHarness h = new ClusterHarness(root, engine, List.of(extraFlags), "http", name -> List.of());
+        h.jvmOptions.putAll(jvmOptions);
+        return start(h, size);
     }
 
     /**
@@ -159,7 +172,8 @@ public final class ClusterHarness implements AutoCloseable {
                 "--initial-cluster-token", token));
         flags.addAll(memberFlags.apply(n.name()));
         flags.addAll(extraFlags);
-        processes.put(n.name(), TernProcess.start(flags, log(n.name())));
+        processes.put(n.name(), TernProcess.start(jvmOptions.getOrDefault(n.name(), List.of()), flags,
+                log(n.name())));
     }
 
     public Path log(String name) {
@@ -178,6 +192,11 @@ public final class ClusterHarness implements AutoCloseable {
         Node moved = new Node(name, old.clientPort(), TernHarness.freePort(), old.dir(), old.peerScheme());
         nodes.put(name, moved);
         return moved;
+    }
+
+    /** Sets the extra JVM options (such as {@code -Dtern.failpoints=...}) of the member's next launches. */
+    public void jvmOptions(String name, String... options) {
+        jvmOptions.put(name, List.of(options));
     }
 
     /** Restarts a stopped or killed member on its data directory with the flags it first had. */

@@ -26,10 +26,19 @@ final class TernProcess {
 
     /** Starts {@code Main} with {@code flags}, appending its output to {@code log}. */
     static Process start(List<String> flags, Path log) throws java.io.IOException {
+        return start(List.of(), flags, log);
+    }
+
+    /**
+     * Starts {@code Main} in a JVM with {@code jvmOptions} (system properties such as
+     * {@code -Dtern.failpoints=...}) added to the defaults, with {@code flags}, appending its output to {@code log}.
+     */
+    static Process start(List<String> jvmOptions, List<String> flags, Path log) throws java.io.IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new java.util.ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
-                "--add-opens=java.base/java.lang=ALL-UNNAMED", "-Xmx512m", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), "io.tern.server.Main"));
+                "--add-opens=java.base/java.lang=ALL-UNNAMED", "-Xmx512m", "-XX:TieredStopAtLevel=1"));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.tern.server.Main"));
         cmd.addAll(flags);
         return new ProcessBuilder(cmd)
                 .redirectErrorStream(true)

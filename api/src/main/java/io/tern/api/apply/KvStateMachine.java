@@ -33,6 +33,8 @@ import io.tern.spi.consensus.StateMachine;
 import io.tern.spi.storage.StorageConfig;
 import io.tern.spi.storage.StorageContext;
 import io.tern.spi.storage.StorageEngine;
+import io.tern.spi.failpoint.Failpoint;
+import io.tern.spi.failpoint.Failpoints;
 import io.tern.spi.storage.StorageProvider;
 
 import java.nio.file.Path;
@@ -63,6 +65,8 @@ public final class KvStateMachine implements StateMachine {
     private final ClusterMembers members;
     private final AuthStore auth;
     private final Alarms alarms;
+    /** Passed between restoring a snapshot's store and opening it ({@code applySnapshotAfterRestore}). */
+    private final Failpoint afterRestore;
     private final List<CommitListener> listeners = new CopyOnWriteArrayList<>();
     private volatile KvStore store;
 
@@ -93,13 +97,14 @@ public final class KvStateMachine implements StateMachine {
         this.provider = provider;
         this.storageConfig = storageConfig;
         this.context = context;
+        this.afterRestore = context.failpoints().point(Failpoints.Name.APPLY_SNAPSHOT_AFTER_RESTORE);
         this.headers = headers;
         this.lessor = lessor;
         this.leaderExtend = leaderExtend;
         this.members = members;
         this.auth = auth;
         this.alarms = alarms;
-        this.store = KvStore.open(provider.create(storageConfig, context));
+        this.store = KvStore.open(provider.create(storageConfig, context), context.failpoints());
         reloadViews();
     }
 
@@ -362,9 +367,10 @@ public final class KvStateMachine implements StateMachine {
     public void loadSnapshot(Path dir) {
         LOG.log(System.Logger.Level.INFO, "installing snapshot from {0}", dir);
         store.close();
-        provider.restore(dir, storageConfig.directory());
+        provider.restore(dir, storageConfig.directory(), context);
+        afterRestore.hit();
         StorageEngine engine = provider.create(storageConfig, context);
-        store = KvStore.open(engine);
+        store = KvStore.open(engine, context.failpoints());
         reloadViews();
         for (CommitListener l : listeners) {
             l.replaced();

@@ -3,6 +3,7 @@ package io.tern.api.mvcc;
 import io.tern.api.error.EtcdError;
 import io.tern.api.proto.etcdserverpb.RangeRequest;
 import io.tern.api.proto.etcdserverpb.RangeResponse;
+import io.tern.spi.failpoint.Failpoints;
 import io.tern.spi.storage.StorageEngine;
 import io.tern.spi.storage.StorageStats;
 import io.tern.spi.storage.WriteBatch;
@@ -44,18 +45,24 @@ public final class KvStore implements AutoCloseable {
     private volatile long keys;
     private boolean writing;
 
-    private KvStore(StorageEngine engine) {
+    private KvStore(StorageEngine engine, Failpoints failpoints) {
         this.engine = engine;
         this.currentRevision = Math.max(1, readMeta(META_REVISION));
         this.compactRevision = readMeta(META_COMPACT);
         this.appliedIndex = readMeta(META_APPLIED);
         this.keys = engine.get(META_KEYS) != null ? readMeta(META_KEYS) : countLiveKeys();
-        this.compaction = new KvStoreCompaction(this, readMeta(META_COMPACT_DONE));
+        this.compaction = new KvStoreCompaction(this, readMeta(META_COMPACT_DONE),
+                failpoints.point(Failpoints.Name.COMPACT_AFTER_COMMIT_BATCH));
     }
 
     /** Opens the store kept in {@code engine}, resuming a compaction a crash interrupted. */
     public static KvStore open(StorageEngine engine) {
-        KvStore store = new KvStore(engine);
+        return open(engine, Failpoints.NONE);
+    }
+
+    /** As {@link #open(StorageEngine)}, passing the compaction's failpoint in {@code failpoints}. */
+    public static KvStore open(StorageEngine engine, Failpoints failpoints) {
+        KvStore store = new KvStore(engine, failpoints);
         if (store.compaction.finished() < store.compactRevision) {
             store.compaction.schedule(store.compactRevision);
         }

@@ -1,5 +1,6 @@
 package io.tern.api.mvcc;
 
+import io.tern.spi.failpoint.Failpoint;
 import io.tern.spi.storage.WriteBatch;
 
 import java.util.ArrayList;
@@ -35,6 +36,8 @@ final class KvStoreCompaction implements AutoCloseable {
     static final int CHUNK = 1000;
 
     private final KvStore store;
+    /** Passed after each chunk that leaves the compaction unfinished ({@code compactAfterCommitBatch}). */
+    private final Failpoint afterBatch;
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "tern-compaction");
         t.setDaemon(true);
@@ -44,8 +47,9 @@ final class KvStoreCompaction implements AutoCloseable {
     private volatile long finished;
     private volatile boolean closed;
 
-    KvStoreCompaction(KvStore store, long finished) {
+    KvStoreCompaction(KvStore store, long finished, Failpoint afterBatch) {
         this.store = store;
+        this.afterBatch = afterBatch;
         this.finished = finished;
     }
 
@@ -114,6 +118,9 @@ final class KvStoreCompaction implements AutoCloseable {
         store.write(batch);
         finished = progress;
         release();
+        if (progress < target) {
+            afterBatch.hit();
+        }
     }
 
     /**

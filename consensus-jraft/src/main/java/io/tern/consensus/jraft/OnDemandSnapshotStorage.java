@@ -117,7 +117,14 @@ final class OnDemandSnapshotStorage extends LocalSnapshotStorage {
         long started = System.nanoTime();
         Path state = dir.resolve(FsmAdapter.STATE_DIR);
         try {
-            deleteTree(state); // left by a fill that failed half-way
+            // Everything but the metadata was left by a fill that failed or crashed half-way (the state
+            // machine's own leftovers, such as a partial checkpoint beside the state, included).
+            try (Stream<Path> left = Files.list(dir)) {
+                for (Path p : left.filter(p -> !p.getFileName().toString().equals(Snapshot.JRAFT_SNAPSHOT_META_FILE))
+                        .toList()) {
+                    deleteTree(p);
+                }
+            }
             writeState.accept(state);
             LocalSnapshotMetaTable table = new LocalSnapshotMetaTable(raftOptions);
             String metaPath = dir.resolve(Snapshot.JRAFT_SNAPSHOT_META_FILE).toString();

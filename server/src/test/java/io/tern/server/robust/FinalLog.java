@@ -22,12 +22,20 @@ final class FinalLog {
     }
 
     static RevisionLog read(Client client, String prefix, Duration limit) throws Exception {
+        return read(client, prefix, limit, 1);
+    }
+
+    /**
+     * As {@link #read(Client, String, Duration)}, from revision {@code from}: no key under the prefix may have
+     * been written before it, so the log still holds every event of those keys.
+     */
+    static RevisionLog read(Client client, String prefix, Duration limit, long from) throws Exception {
         long deadline = System.nanoTime() + limit.toNanos();
         long end = markEnd(client, prefix + "~end", deadline);
         List<WatchEvent> events = new ArrayList<>();
         Throwable[] failure = new Throwable[1];
         try (Watch.Watcher ignored = client.getWatchClient().watch(bytes(prefix),
-                WatchOption.builder().isPrefix(true).withRevision(1).withPrevKV(true).build(),
+                WatchOption.builder().isPrefix(true).withRevision(from).withPrevKV(true).build(),
                 Watch.listener(r -> {
                     synchronized (events) {
                         r.getEvents().forEach(e -> events.add(Workload.event(e)));

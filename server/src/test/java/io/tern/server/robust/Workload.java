@@ -35,8 +35,8 @@ import java.util.function.Supplier;
 
 /**
  * Concurrent jetcd clients on a few keys, recorded for {@link io.tern.server.history.HistoryChecker}: puts,
- * linearizable gets, compare-and-sets and deletes, plus watchers of all the keys from revision 1 with
- * {@code prev_kv}. Every value written is unique ({@code c<client>-<n>}), so a read names the write it saw.
+ * linearizable gets, compare-and-sets and deletes, plus watchers of all the keys from revision 1 (or a
+ * later revision before which none of the keys was written) with {@code prev_kv}. Every value written is unique ({@code c<client>-<n>}), so a read names the write it saw.
  *
  * <p>An answer is recorded as ok; a write the server certainly refused before applying it (a bad argument,
  * a permission error) as failed; any other error or a timeout as indeterminate, since the write may have
@@ -66,16 +66,18 @@ public record Workload(String prefix, int keys, int clients, int watchers, Durat
         private final List<Client> jetcd = new ArrayList<>();
         private final List<List<Watcher.WatchResponse>> watched = new ArrayList<>();
         private final List<Watch.Watcher> watches = new ArrayList<>();
+        private final long watchFrom;
         private volatile boolean stopping;
 
-        private Run(Supplier<Client> connect, long seed) {
+        private Run(Supplier<Client> connect, long seed, long watchFrom) {
+            this.watchFrom = watchFrom;
             for (int w = 0; w < watchers; w++) {
                 Client c = connect.get();
                 jetcd.add(c);
                 List<Watcher.WatchResponse> responses = new ArrayList<>();
                 watched.add(responses);
                 watches.add(c.getWatchClient().watch(bytes(prefix), WatchOption.builder().isPrefix(true)
-                        .withRevision(1).withPrevKV(true).build(), r -> {
+                        .withRevision(watchFrom).withPrevKV(true).build(), r -> {
                             List<WatchEvent> events = r.getEvents().stream().map(Workload::event).toList();
                             if (!events.isEmpty()) {
                                 synchronized (responses) {
@@ -200,7 +202,7 @@ public record Workload(String prefix, int keys, int clients, int watchers, Durat
                     responses = List.copyOf(watched.get(w));
                 }
                 recorded.add(new Watcher("watcher " + w, KeyRange.prefix(prefix), true,
-                        List.of(new Watcher.WatchStream(1, responses))));
+                        List.of(new Watcher.WatchStream(watchFrom, responses))));
             }
             return new Recording(recorder, recorded, recorder.operations().size());
         }
@@ -208,7 +210,15 @@ public record Workload(String prefix, int keys, int clients, int watchers, Durat
 
     /** Starts the clients and watchers, each with a client from {@code connect}. */
     public Run start(Supplier<Client> connect, long seed) {
-        return new Run(connect, seed);
+        return new Run(connect, seed, 1);
+    }
+
+    /**
+     * As {@link #start(Supplier, long)}, with the watchers from {@code watchFrom}: no key under the prefix may
+     * have been written before it (the revisions before it may then be compacted).
+     */
+    public Run start(Supplier<Client> connect, long seed, long watchFrom) {
+        return new Run(connect, seed, watchFrom);
     }
 
     /** A jetcd watch event as the checker's. */

@@ -10,6 +10,8 @@ import static io.tern.spi.storage.ContractCases.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tern.spi.failpoint.Failpoint;
+import io.tern.spi.failpoint.Failpoints;
 import io.tern.spi.storage.ContractCases.ClosedCall;
 import io.tern.spi.storage.ContractCases.KV;
 import io.tern.spi.storage.ContractCases.Op;
@@ -60,6 +62,8 @@ public abstract class StorageEngineContract {
     protected Path tmp;
 
     private final Deque<StorageEngine> opened = new ArrayDeque<>();
+    /** The context every engine and restore of the suite gets. */
+    protected static final StorageContext CONTEXT = new StorageContext("contract");
 
     /** The provider under test. */
     protected abstract StorageProvider provider();
@@ -79,7 +83,7 @@ public abstract class StorageEngineContract {
 
     /** Opens an engine on {@code dir}; it is closed after the test if the test does not close it. */
     protected final StorageEngine open(Path dir) {
-        StorageEngine engine = provider().create(new StorageConfig(dir, options()), new StorageContext("contract"));
+        StorageEngine engine = provider().create(new StorageConfig(dir, options()), CONTEXT);
         opened.push(engine);
         return engine;
     }
@@ -370,7 +374,7 @@ public abstract class StorageEngineContract {
         engine.write(batch(Op.put("key0", "later"), Op.del("key1"), Op.put("later", "x")));
 
         Path restored = tmp.resolve("restored");
-        provider().restore(checkpoint, restored);
+        provider().restore(checkpoint, restored, CONTEXT);
         StorageEngine copy = open(restored);
         assertThat(scanAll(copy)).isEqualTo(atCheckpoint);
 
@@ -405,7 +409,7 @@ public abstract class StorageEngineContract {
         Path checkpoint = tmp.resolve("checkpoint");
         source.checkpoint(checkpoint);
 
-        provider().restore(checkpoint, target);
+        provider().restore(checkpoint, target, CONTEXT);
         assertThat(scanAll(open(target))).containsExactly(new KV("fresh", "2"));
     }
 
@@ -416,14 +420,46 @@ public abstract class StorageEngineContract {
         Path checkpoint = tmp.resolve("checkpoint");
         source.checkpoint(checkpoint);
         Path dir = tmp.resolve("data");
-        provider().restore(checkpoint, dir);
+        provider().restore(checkpoint, dir, CONTEXT);
         List<String> before = listing(dir);
 
-        assertThatThrownBy(() -> provider().restore(tmp.resolve("no-such-checkpoint"), dir))
+        assertThatThrownBy(() -> provider().restore(tmp.resolve("no-such-checkpoint"), dir, CONTEXT))
                 .isInstanceOf(StorageException.class)
                 .hasMessageContaining("no-such-checkpoint");
         assertThat(listing(dir)).isEqualTo(before);
         assertThat(scanAll(open(dir))).containsExactly(new KV("a", "1"));
+    }
+
+    /**
+     * A restore that stops half-way (here the {@code applySnapshotMidway} failpoint throws; in a member it may
+     * halt the process) leaves the directory holding the store it held, whole, and a later restore completes.
+     */
+    @Test
+    void aRestoreInterruptedMidwayLeavesTheDirectoryAsItWas() throws IOException {
+        Path dir = tmp.resolve("data");
+        StorageEngine stale = open(dir);
+        stale.write(batch(Op.put("stale", "1")));
+        stale.close();
+        StorageEngine source = open(tmp.resolve("source"));
+        for (int i = 0; i < 100; i++) {
+            source.write(batch(Op.put("fresh" + i, "2")));
+        }
+        Path checkpoint = tmp.resolve("checkpoint");
+        source.checkpoint(checkpoint);
+        List<String> before = listing(dir);
+        Failpoints interrupt = name -> name == Failpoints.Name.APPLY_SNAPSHOT_MIDWAY ? () -> {
+            throw new IllegalStateException("interrupted midway");
+        } : Failpoint.OFF;
+
+        assertThatThrownBy(() -> provider().restore(checkpoint, dir, new StorageContext("contract", n -> { },
+                interrupt))).hasMessageContaining("interrupted midway");
+        assertThat(listing(dir)).isEqualTo(before);
+        try (StorageEngine kept = provider().create(new StorageConfig(dir, options()), CONTEXT)) {
+            assertThat(scanAll(kept)).containsExactly(new KV("stale", "1"));
+        }
+
+        provider().restore(checkpoint, dir, CONTEXT);
+        assertThat(scanAll(open(dir))).hasSize(100);
     }
 
     // ---------------------------------------------------------------------------------------------

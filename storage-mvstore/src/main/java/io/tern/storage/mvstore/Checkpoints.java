@@ -1,7 +1,9 @@
 package io.tern.storage.mvstore;
 
+import io.tern.spi.failpoint.Failpoint;
 import io.tern.spi.storage.FileSync;
 import io.tern.spi.storage.StorageException;
+import io.tern.spi.storage.StoreDirectories;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -19,12 +21,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.function.BiConsumer;
 import java.util.zip.CRC32C;
 import java.util.zip.CheckedInputStream;
 import java.util.zip.CheckedOutputStream;
-import java.util.stream.Stream;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 
@@ -55,7 +55,8 @@ final class Checkpoints {
     private Checkpoints() {
     }
 
-    static void write(MVStoreSnapshot snapshot, Path target, String source) {
+    /** Writes the checkpoint; {@code midway} is passed once the first entry is written. */
+    static void write(MVStoreSnapshot snapshot, Path target, String source, Failpoint midway) {
         Path absolute = target.toAbsolutePath().normalize();
         Path parent = absolute.getParent();
         Path partial = parent.resolve(absolute.getFileName() + ".partial");
@@ -73,7 +74,7 @@ final class Checkpoints {
         }
         try {
             Path file = partial.resolve(FILE_NAME);
-            writeStream(snapshot, file);
+            writeStream(snapshot, file, midway);
             FileSync.force(file);
             FileSync.forceDirectory(partial);
             Files.move(partial, absolute, StandardCopyOption.ATOMIC_MOVE);
@@ -85,7 +86,7 @@ final class Checkpoints {
         }
     }
 
-    private static void writeStream(MVStoreSnapshot snapshot, Path file) throws IOException {
+    private static void writeStream(MVStoreSnapshot snapshot, Path file, Failpoint midway) throws IOException {
         CRC32C crc = new CRC32C();
         try (OutputStream raw = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
              DataOutputStream out = new DataOutputStream(
@@ -99,7 +100,10 @@ final class Checkpoints {
                     out.write(key);
                     out.writeInt(value.length);
                     out.write(value);
-                    count[0]++;
+                    if (count[0]++ == 0) {
+                        out.flush();
+                        midway.hit();
+                    }
                     return true;
                 } catch (IOException e) {
                     failed[0] = e;
@@ -120,13 +124,14 @@ final class Checkpoints {
 
     /**
      * Replaces {@code directory} with an engine directory holding the checkpoint's entries. The new store is
-     * built beside it, in {@code <directory>.restoring}, in one pass over the checkpoint that also checks its
-     * checksum; {@code directory} is touched only once that store is complete and closed.
+     * built beside it ({@link StoreDirectories#building}) in one pass over the checkpoint that also checks its
+     * checksum; {@code directory} is replaced only once that store is complete and closed, so a crash never
+     * leaves it half restored. {@code midway} is passed once the first entry is committed to the new store.
      */
-    static void restore(Path checkpoint, Path directory) {
+    static void restore(Path checkpoint, Path directory, Failpoint midway) {
         Path source = checkpoint.toAbsolutePath().normalize();
         Path target = directory.toAbsolutePath().normalize();
-        Path building = target.resolveSibling(target.getFileName() + ".restoring");
+        Path building = StoreDirectories.building(target);
         Path file = source.resolve(FILE_NAME);
         if (!Files.isRegularFile(file)) {
             throw new StorageException("cannot restore " + target + ": " + source + " is not an mvstore checkpoint"
@@ -136,7 +141,7 @@ final class Checkpoints {
             throw new StorageException("cannot restore " + target + " from " + source + ": the paths overlap");
         }
         try {
-            deleteTree(building); // left by an interrupted restore
+            StoreDirectories.deleteTree(building); // left by an interrupted restore
             Files.createDirectories(building);
         } catch (IOException e) {
             throw new StorageException("restoring " + target + " from " + source + " failed: " + e, e);
@@ -145,7 +150,14 @@ final class Checkpoints {
         MVStore store = new MVStore.Builder().fileName(storeFile.toString()).autoCommitDisabled().open();
         try {
             MVMap<byte[], byte[]> map = StoreFormat.openMap(store, storeFile);
-            read(file, map::put);
+            long[] entries = {0};
+            read(file, (key, value) -> {
+                map.put(key, value);
+                if (entries[0]++ == 0) {
+                    store.commit();
+                    midway.hit();
+                }
+            });
             store.commit();
             store.sync();
             store.close();
@@ -156,10 +168,7 @@ final class Checkpoints {
                     : new StorageException("restoring " + target + " from " + source + " failed: " + e, e);
         }
         try {
-            FileSync.forceDirectory(building);
-            deleteTree(target);
-            Files.move(building, target, StandardCopyOption.ATOMIC_MOVE);
-            FileSync.forceDirectory(target.getParent());
+            StoreDirectories.replace(target);
         } catch (IOException e) {
             throw new StorageException("restoring " + target + " from " + source + " failed: " + e, e);
         }
@@ -211,20 +220,9 @@ final class Checkpoints {
         return new StorageException("checkpoint " + file + " is damaged: " + why);
     }
 
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
-
     private static void deleteQuietly(Path dir, Exception cause) {
         try {
-            deleteTree(dir);
+            StoreDirectories.deleteTree(dir);
         } catch (IOException e) {
             cause.addSuppressed(e);
         }

@@ -1,5 +1,7 @@
 package io.tern.storage.mvstore;
 
+import io.tern.spi.failpoint.Failpoint;
+import io.tern.spi.failpoint.Failpoints;
 import io.tern.spi.storage.EntryVisitor;
 import io.tern.spi.storage.Snapshot;
 import io.tern.spi.storage.StorageContext;
@@ -68,6 +70,8 @@ final class MVStoreStorageEngine implements StorageEngine {
     private final MVStoreOptions options;
     private final String member;
     private final java.util.function.LongConsumer commitTimer;
+    /** Passed once the first entry of a checkpoint is written ({@link Failpoints.Name#SAVE_SNAPSHOT_MIDWAY}). */
+    private final Failpoint checkpointMidway;
     private final MVStore store;
     private final MVMap<byte[], byte[]> map;
     /** Guards changes to the map, commits, compaction and close. */
@@ -86,8 +90,10 @@ final class MVStoreStorageEngine implements StorageEngine {
     private long batchesSinceIdleTick;
 
     private MVStoreStorageEngine(Path file, MVStoreOptions options, String member,
-                                 java.util.function.LongConsumer commitTimer, MVStore store, MVMap<byte[], byte[]> map) {
+                                 java.util.function.LongConsumer commitTimer, Failpoint checkpointMidway, MVStore store,
+                                 MVMap<byte[], byte[]> map) {
         this.commitTimer = commitTimer;
+        this.checkpointMidway = checkpointMidway;
         this.file = file;
         this.options = options;
         this.member = member;
@@ -131,7 +137,8 @@ final class MVStoreStorageEngine implements StorageEngine {
                 store.commit();
             }
             String member = Objects.requireNonNullElse(context.memberName(), "?");
-            engine = new MVStoreStorageEngine(file, options, member, context.commitNanos(), store, map);
+            engine = new MVStoreStorageEngine(file, options, member, context.commitNanos(),
+                    context.failpoints().point(Failpoints.Name.SAVE_SNAPSHOT_MIDWAY), store, map);
         } catch (RuntimeException e) {
             store.closeImmediately();
             throw e instanceof StorageException se ? se
@@ -299,7 +306,7 @@ final class MVStoreStorageEngine implements StorageEngine {
     public void checkpoint(Path target) {
         ensureUsable("checkpoint");
         try (MVStoreSnapshot snapshot = (MVStoreSnapshot) snapshot()) {
-            Checkpoints.write(snapshot, target, describe());
+            Checkpoints.write(snapshot, target, describe(), checkpointMidway);
         }
     }
 

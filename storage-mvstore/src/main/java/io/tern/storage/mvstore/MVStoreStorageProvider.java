@@ -1,5 +1,6 @@
 package io.tern.storage.mvstore;
 
+import io.tern.spi.failpoint.Failpoints;
 import io.tern.spi.storage.StorageConfig;
 import io.tern.spi.storage.StorageContext;
 import io.tern.spi.storage.StorageEngine;
@@ -26,7 +27,7 @@ public final class MVStoreStorageProvider implements StorageProvider {
 
     /** As {@link StorageProvider#restore}; a damaged checkpoint is refused before the directory is touched. */
     @Override
-    public void restore(Path checkpoint, Path directory) {
-        Checkpoints.restore(checkpoint, directory);
+    public void restore(Path checkpoint, Path directory, StorageContext context) {
+        Checkpoints.restore(checkpoint, directory, context.failpoints().point(Failpoints.Name.APPLY_SNAPSHOT_MIDWAY));
     }
 }

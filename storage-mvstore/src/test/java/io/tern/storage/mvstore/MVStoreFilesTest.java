@@ -5,6 +5,7 @@ import static io.tern.storage.mvstore.MVStoreTesting.fill;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tern.spi.storage.StorageContext;
 import io.tern.spi.storage.StorageException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -92,7 +93,7 @@ class MVStoreFilesTest {
             assertThat(Files.size(checkpoint.resolve("tern.checkpoint")))
                     .isLessThan(Files.size(dir.resolve("tern.mv.db")));
             Path restored = tmp.resolve("restored");
-            new MVStoreStorageProvider().restore(checkpoint, restored);
+            new MVStoreStorageProvider().restore(checkpoint, restored, new StorageContext("test"));
             assertThat(names(restored)).containsExactly("tern.mv.db");
             assertThat(names(tmp)).containsExactlyInAnyOrder("data", "checkpoint", "restored");
             try (MVStoreStorageEngine copy = MVStoreTesting.open(restored, Map.of())) {
@@ -130,7 +131,7 @@ class MVStoreFilesTest {
         Files.write(file, damage.spoil().apply(Files.readAllBytes(file)));
         Path target = Files.createDirectories(tmp.resolve("target"));
         Files.writeString(target.resolve("keep"), "still here");
-        assertThatThrownBy(() -> new MVStoreStorageProvider().restore(checkpoint, target))
+        assertThatThrownBy(() -> new MVStoreStorageProvider().restore(checkpoint, target, new StorageContext("test")))
                 .isInstanceOf(StorageException.class)
                 .hasMessageContaining(file.toString())
                 .hasMessageContaining(damage.message());
