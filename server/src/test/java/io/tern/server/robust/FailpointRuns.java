@@ -36,6 +36,8 @@ final class FailpointRuns {
     /** Keys written while a member is behind, and how many puts. */
     static final String FILL = "/fill/";
     static final int FILL_PUTS = 150;
+    /** {@code -Dtern.failpoints.all=true}: every engine and size of each run, not the short CI selection. */
+    static final boolean ALL = Boolean.getBoolean("tern.failpoints.all");
 
     private FailpointRuns() {
     }
