@@ -26,11 +26,11 @@ public final class EngineServers implements AutoCloseable {
         return servers.get(engine);
     }
 
-    synchronized Client client(String engine) {
+    public synchronized Client client(String engine) {
         return clients.computeIfAbsent(engine, e -> TernHarness.client(servers.get(e)));
     }
 
-    synchronized RawClient raw(String engine) {
+    public synchronized RawClient raw(String engine) {
         return raw.computeIfAbsent(engine, e -> new RawClient(servers.get(e)));
     }
 

@@ -14,16 +14,16 @@ import java.util.concurrent.TimeUnit;
  * A plain grpc-java client on etcd's protos, for request fields jetcd cannot send (ignore_value,
  * ignore_lease, empty keys, oversized frames).
  */
-final class RawClient implements AutoCloseable {
-    final ManagedChannel channel;
+public final class RawClient implements AutoCloseable {
+    public final ManagedChannel channel;
 
-    RawClient(TernServer server) {
+    public RawClient(TernServer server) {
         channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.clientPort(0))
                 .usePlaintext().maxInboundMessageSize(64 * 1024 * 1024).build();
     }
 
     /** A KV stub whose deadline starts now (a stub's deadline is fixed when the stub is made). */
-    KVGrpc.KVBlockingStub kv() {
+    public KVGrpc.KVBlockingStub kv() {
         return KVGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
     }
 
@@ -31,7 +31,7 @@ final class RawClient implements AutoCloseable {
         return MaintenanceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
     }
 
-    LeaseGrpc.LeaseBlockingStub lease() {
+    public LeaseGrpc.LeaseBlockingStub lease() {
         return LeaseGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
     }
 
@@ -44,7 +44,7 @@ final class RawClient implements AutoCloseable {
     }
 
     /** Opens a raw bidi watch stream whose responses are collected in order. */
-    WatchProbe watch() {
+    public WatchProbe watch() {
         return new WatchProbe(channel);
     }
 

@@ -24,15 +24,15 @@ public final class TernHarness {
     private TernHarness() {
     }
 
-    static TernServer start(Path dataDir, String backend) {
+    public static TernServer start(Path dataDir, String backend) {
         return TernServer.start(ServerConfig.singleNode("default", dataDir, 0, freePort(), backend));
     }
 
-    static Client client(TernServer server) {
+    public static Client client(TernServer server) {
         return Client.builder().endpoints("http://127.0.0.1:" + server.clientPort(0)).build();
     }
 
-    static ByteSequence bs(String s) {
+    public static ByteSequence bs(String s) {
         return ByteSequence.from(s, StandardCharsets.UTF_8);
     }
 
@@ -41,7 +41,7 @@ public final class TernHarness {
     }
 
     /** A port nobody listens on now; the raft peer address needs one even though a single member never dials it. */
-    static int freePort() {
+    public static int freePort() {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         } catch (IOException e) {

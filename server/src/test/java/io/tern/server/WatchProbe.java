@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** One raw watch stream: requests in, every response kept in arrival order. */
-final class WatchProbe implements AutoCloseable {
+public final class WatchProbe implements AutoCloseable {
     final BlockingQueue<WatchResponse> responses = new LinkedBlockingQueue<>();
     private volatile Throwable error;
     private volatile ClientCallStreamObserver<WatchRequest> requests;
@@ -48,31 +48,31 @@ final class WatchProbe implements AutoCloseable {
         });
     }
 
-    static ByteString b(String s) {
+    public static ByteString b(String s) {
         return ByteString.copyFromUtf8(s);
     }
 
-    WatchProbe create(WatchCreateRequest.Builder r) {
+    public WatchProbe create(WatchCreateRequest.Builder r) {
         synchronized (this) {
             requests.onNext(WatchRequest.newBuilder().setCreateRequest(r).build());
         }
         return this;
     }
 
-    void cancel(long id) {
+    public void cancel(long id) {
         synchronized (this) {
             requests.onNext(WatchRequest.newBuilder().setCancelRequest(WatchCancelRequest.newBuilder().setWatchId(id)).build());
         }
     }
 
-    void progress() {
+    public void progress() {
         synchronized (this) {
             requests.onNext(WatchRequest.newBuilder().setProgressRequest(WatchProgressRequest.getDefaultInstance()).build());
         }
     }
 
     /** The next response, failing the test after 10 s. */
-    WatchResponse next() {
+    public WatchResponse next() {
         try {
             WatchResponse r = responses.poll(10, TimeUnit.SECONDS);
             assertThat(r).as("a watch response within 10 s (stream error: %s)", error).isNotNull();
@@ -83,7 +83,7 @@ final class WatchProbe implements AutoCloseable {
     }
 
     /** The next created response; returns its watch id. */
-    long created() {
+    public long created() {
         WatchResponse r = next();
         assertThat(r.getCreated()).as("created response: %s", r).isTrue();
         assertThat(r.getCanceled()).as("created response: %s", r).isFalse();
@@ -91,7 +91,7 @@ final class WatchProbe implements AutoCloseable {
     }
 
     /** Responses until at least {@code events} events have arrived. */
-    List<WatchResponse> untilEvents(int events) {
+    public List<WatchResponse> untilEvents(int events) {
         List<WatchResponse> out = new ArrayList<>();
         int n = 0;
         while (n < events) {
@@ -107,7 +107,7 @@ final class WatchProbe implements AutoCloseable {
         assertThat(responses.poll(millis, TimeUnit.MILLISECONDS)).isNull();
     }
 
-    Throwable error() {
+    public Throwable error() {
         return error;
     }
 

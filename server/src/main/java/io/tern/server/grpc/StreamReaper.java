@@ -2,7 +2,6 @@ package io.tern.server.grpc;
 
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
@@ -12,11 +11,13 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Works around Helidon 4.4: when a client cancels a streaming call (RST_STREAM), or its connection just
- * drops, the HTTP/2 stream's own virtual thread stays parked forever, waiting for frames that will never
- * come. (Helidon
- * 4.5 wakes it, but answers a client's RST_STREAM for a stream it has just closed by closing the whole
- * connection, which gRPC clients trigger routinely; so Tern stays on 4.4.)
+ * Works around Helidon 4.4: when a client cancels a call (RST_STREAM) or its connection just drops while
+ * the server still expects frames of the call, the HTTP/2 stream's own virtual thread stays parked forever,
+ * waiting for frames that will never come. Streaming calls expect frames for as long as they live; a unary
+ * call does until its request has arrived whole, so a client that drops its connection after a request's
+ * headers, or in the middle of its message, left a thread behind too. (Helidon 4.5 wakes it, but answers a
+ * client's RST_STREAM for a stream it has just closed by closing the whole connection, which gRPC clients
+ * trigger routinely; so Tern stays on 4.4.)
  *
  * <p>After a cancel, the stream's thread is interrupted once it is found parked on its frame queue,
  * which Helidon takes as the end of the stream. A thread doing anything else is left alone and looked
@@ -35,8 +36,8 @@ public final class StreamReaper {
     }
 
     /**
-     * Watches every streaming call (unary calls end their stream themselves): when its client cancels
-     * it or its connection drops, the thread that started it is released as described above.
+     * Watches every call, unary ones too: when its client cancels it or its connection drops, the thread
+     * that started it is released as described above.
      */
     public static ServerInterceptor interceptor(ConnectionTracker connections) {
         return new ServerInterceptor() {
@@ -44,9 +45,6 @@ public final class StreamReaper {
             public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                                                              ServerCallHandler<Q, R> next) {
                 ServerCall.Listener<Q> listener = next.startCall(call, headers);
-                if (call.getMethodDescriptor().getType() == MethodDescriptor.MethodType.UNARY) {
-                    return listener;
-                }
                 Thread streamThread = Thread.currentThread(); // calls start on their stream's thread
                 Runnable forget = connections.onClose(() -> cancelled(streamThread));
                 return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(listener) {

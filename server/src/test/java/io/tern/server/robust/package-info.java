@@ -1,2 +1,2 @@
-/** Robustness: recorded workloads under faults and bad input, checked against etcd's guarantees. */
+/** Robustness: recorded workloads under faults, bad input and abusive clients, checked against etcd's guarantees. */
 package io.tern.server.robust;
