@@ -456,7 +456,8 @@ public final class TernServer implements AutoCloseable {
             java.util.function.Function<Object, io.grpc.Status> auth = AuthInterceptor.refusals(services.guard(), token, null);
             return m -> services.learner().getAsBoolean() && !LearnerGuard.allowed(m)
                     ? ErrorMapper.status(EtcdError.NOT_SUPPORTED_FOR_LEARNER) : auth.apply(m);
-        }, config.maxRequestBytes(), new GatewayStreams(services.watches(), services.leases(), services.maintenance())), endpoints);
+        }, config.maxRequestBytes(), new GatewayStreams(services.watches(), services.leases(), services.maintenance()),
+                services.connections()), endpoints);
         // Helidon 4.4 forgets a connection's finished streams only when their count reaches
         // maxConcurrentStreams: the limit must be finite or every stream ever opened stays in memory.
         // A client that stops reading blocks only its own sends; its watchers fall back to catching up.

@@ -20,6 +20,12 @@ import java.util.Map;
  */
 public final class WatchStream {
     private static final System.Logger LOG = System.getLogger(WatchStream.class.getName());
+    /**
+     * Answers to the client's own requests (created, canceled, progress) that may wait unsent before the
+     * stream stops taking requests, as etcd's control channel of 16 does: a client that sends requests but
+     * never reads is held back by HTTP/2 flow control instead of growing the queue without bound.
+     */
+    static final int CONTROL_LIMIT = 16;
 
     private final WatchHub hub;
     private final WatchSink sink;
@@ -34,10 +40,12 @@ public final class WatchStream {
 
     private final ArrayDeque<Outbound> queue = new ArrayDeque<>();
     private long queuedBytes;
+    /** Control responses in {@link #queue}, unsent; guarded by the queue. */
+    private int queuedControl;
     private boolean closed;
     private final Thread sender;
 
-    private record Outbound(WatchResponse response, int bytes, boolean fragment) {
+    private record Outbound(WatchResponse response, int bytes, boolean fragment, boolean control) {
     }
 
     WatchStream(WatchHub hub, WatchSink sink, long budgetBytes) {
@@ -47,8 +55,15 @@ public final class WatchStream {
         this.sender = Thread.ofVirtual().name("tern-watch-send").start(this::drain);
     }
 
-    /** Handles one request from the client. */
+    /**
+     * Handles one request from the client. Waits, on the caller's thread (the call's own), while
+     * {@link #CONTROL_LIMIT} answers to earlier requests are unsent; a stream that ends or an interrupt (the
+     * call is being torn down) ends the wait, and the request is then dropped.
+     */
     public void handle(WatchRequest request) {
+        if (request.getRequestUnionCase() == WatchRequest.RequestUnionCase.REQUESTUNION_NOT_SET || !awaitControlRoom()) {
+            return;
+        }
         switch (request.getRequestUnionCase()) {
             case CREATE_REQUEST -> create(request.getCreateRequest());
             case CANCEL_REQUEST -> cancel(request.getCancelRequest());
@@ -62,7 +77,9 @@ public final class WatchStream {
      * for watch id -1 carrying {@code reason}; the stream and its other watchers go on.
      */
     public void refuse(String reason) {
-        hub.refuse(this, reason);
+        if (awaitControlRoom()) {
+            hub.refuse(this, reason);
+        }
     }
 
     private void create(WatchCreateRequest r) {
@@ -87,6 +104,21 @@ public final class WatchStream {
         return nextAutoId++;
     }
 
+    /** False when the stream ended or the thread was interrupted before the control queue had room. */
+    private boolean awaitControlRoom() {
+        synchronized (queue) {
+            while (!closed && queuedControl >= CONTROL_LIMIT) {
+                try {
+                    queue.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return !closed;
+        }
+    }
+
     /** Ends the stream from the client's side (cancel, disconnect, half-close): every watcher goes. */
     public void close() {
         hub.removeStream(this);
@@ -94,6 +126,7 @@ public final class WatchStream {
             closed = true;
             queue.clear();
             queuedBytes = 0;
+            queuedControl = 0;
             queue.notifyAll();
         }
     }
@@ -105,12 +138,12 @@ public final class WatchStream {
 
     /** Queues a control response (created, canceled, progress): always accepted. */
     void enqueueControl(WatchResponse r) {
-        enqueue(new Outbound(r, r.getSerializedSize(), false), true);
+        enqueue(new Outbound(r, r.getSerializedSize(), false, true), true);
     }
 
     /** Queues an event response if the byte budget allows; false means the watcher must catch up later. */
     boolean offerEvents(WatchResponse r, boolean fragment) {
-        return enqueue(new Outbound(r, r.getSerializedSize(), fragment), false);
+        return enqueue(new Outbound(r, r.getSerializedSize(), fragment, false), false);
     }
 
     /**
@@ -118,7 +151,7 @@ public final class WatchStream {
      * over the budget (catch-up reads are capped at half of it), so that a large one is not refused forever.
      */
     boolean offerCatchUp(WatchResponse r, boolean fragment) {
-        Outbound o = new Outbound(r, r.getSerializedSize(), fragment);
+        Outbound o = new Outbound(r, r.getSerializedSize(), fragment, false);
         synchronized (queue) {
             if (closed) {
                 return true;
@@ -150,6 +183,9 @@ public final class WatchStream {
             }
             queue.addLast(o);
             queuedBytes += o.bytes;
+            if (o.control) {
+                queuedControl++;
+            }
             queue.notifyAll();
             return true;
         }
@@ -189,6 +225,10 @@ public final class WatchStream {
                 if (!queue.isEmpty() && queue.peekFirst() == o) {
                     queue.removeFirst();
                     queuedBytes -= o.bytes;
+                    if (o.control) {
+                        queuedControl--;
+                        queue.notifyAll();
+                    }
                 }
             }
             hub.drained();
@@ -228,6 +268,7 @@ public final class WatchStream {
             closed = true;
             queue.clear();
             queuedBytes = 0;
+            queuedControl = 0;
             queue.notifyAll();
         }
         sender.interrupt();

@@ -77,7 +77,16 @@ public final class ConnectionTracker {
         if (ctx == null) {
             return () -> { };
         }
-        String key = ctx.serverSocketId() + " " + ctx.connectionSocketId();
+        return onClose(ctx.serverSocketId(), ctx.connectionSocketId(), action);
+    }
+
+    /**
+     * Runs {@code action} once when the HTTP/2 connection named by its listener's and its own socket ids
+     * ends (for plain HTTP requests: {@code ServerRequest.serverSocketId()} and {@code socketId()}). An
+     * HTTP/1 connection is never reported: forget the action when the request ends.
+     */
+    public Runnable onClose(String serverSocketId, String socketId, Runnable action) {
+        String key = serverSocketId + " " + socketId;
         // Atomic against closed(): either the action joins the connection's set, or it has closed already.
         Set<Runnable> now = actions.compute(key, (k, cur) -> {
             if (cur == CLOSED) {

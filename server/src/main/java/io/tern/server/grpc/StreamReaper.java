@@ -72,6 +72,14 @@ public final class StreamReaper {
         schedule(streamThread, ATTEMPTS);
     }
 
+    /**
+     * Releases {@code streamThread}, an HTTP/2 stream's thread serving a plain HTTP request (the gateway)
+     * whose connection has ended: interrupted whenever it is found parked for frames of the request's body.
+     */
+    public static void release(Thread streamThread) {
+        schedule(streamThread, ATTEMPTS);
+    }
+
     private static void schedule(Thread t, int attemptsLeft) {
         TIMER.schedule(() -> reap(t, attemptsLeft), DELAY_MILLIS, TimeUnit.MILLISECONDS);
     }
@@ -82,12 +90,19 @@ public final class StreamReaper {
         }
         if (parkedForFrames(t.getStackTrace())) {
             t.interrupt();
+            // Reading a request body, Helidon answers an interrupt with an empty read and may wait again.
+            if (attemptsLeft > 1) {
+                schedule(t, attemptsLeft - 1);
+            }
         } else if (attemptsLeft > 1) {
             schedule(t, attemptsLeft - 1);
         }
     }
 
-    /** True when the thread waits in Helidon's stream loop for the next inbound frame, and nowhere else. */
+    /**
+     * True when the thread waits for the next inbound frame, and nowhere else: in Helidon's stream loop, or
+     * where it reads a request body.
+     */
     static boolean parkedForFrames(StackTraceElement[] stack) {
         boolean inQueueTake = false;
         for (StackTraceElement e : stack) {
@@ -99,7 +114,7 @@ public final class StreamReaper {
             }
             // The first frame outside the JDK must be the stream's own loop.
             return inQueueTake && c.equals("io.helidon.webserver.http2.Http2ServerStream")
-                    && e.getMethodName().equals("handle");
+                    && (e.getMethodName().equals("handle") || e.getMethodName().equals("readEntityFromPipeline"));
         }
         return false;
     }

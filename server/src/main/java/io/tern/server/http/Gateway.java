@@ -12,6 +12,8 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.tern.api.error.ErrorMapper;
 import io.tern.api.error.EtcdError;
+import io.tern.server.grpc.ConnectionTracker;
+import io.tern.server.grpc.StreamReaper;
 
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -50,11 +52,13 @@ public final class Gateway implements HttpService {
     private final Checks checks;
     private final int maxRequestBytes;
     private final GatewayStreams streams;
+    private final ConnectionTracker connections;
 
-    public Gateway(Checks checks, int maxRequestBytes, GatewayStreams streams) {
+    public Gateway(Checks checks, int maxRequestBytes, GatewayStreams streams, ConnectionTracker connections) {
         this.checks = checks;
         this.maxRequestBytes = maxRequestBytes;
         this.streams = streams;
+        this.connections = connections;
     }
 
     /** Adds {@code POST path}, answered by {@code endpoint}. */
@@ -152,11 +156,16 @@ public final class Gateway implements HttpService {
         byte[] body = new byte[0];
         if (req.content().hasEntity()) {
             // Read no more than the limit allows, whatever the client declares: a huge body must not
-            // reach memory before it is refused.
+            // reach memory before it is refused. Over HTTP/2, Helidon 4.4 leaves a thread that waits for
+            // the rest of a body parked for good when the connection drops: the reaper releases it.
+            Thread reader = Thread.currentThread();
+            Runnable forget = connections.onClose(req.serverSocketId(), req.socketId(), () -> StreamReaper.release(reader));
             try (java.io.InputStream in = req.content().inputStream()) {
                 body = in.readNBytes(maxRequestBytes + 1);
             } catch (java.io.IOException e) {
                 throw new GatewayException(Status.INVALID_ARGUMENT.withDescription("cannot read the request: " + e.getMessage()));
+            } finally {
+                forget.run();
             }
         }
         if (body.length > maxRequestBytes) {
