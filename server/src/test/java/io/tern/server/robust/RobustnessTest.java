@@ -29,7 +29,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Recorded workloads on real member processes while faults hit them, checked for linearizability, lost
  * acknowledged writes, revision order and watch guarantees ({@link HistoryChecker}).
  *
- * <p>The short form (CI) runs one seed, 15 s per scenario. The long form ({@code scripts/robustness}) sets
+ * <p>The short form (CI) runs one seed, 10 s per scenario. The long form ({@code scripts/robustness}) sets
  * system properties: {@code tern.robust.seconds}, {@code tern.robust.seeds} (seeds 1..N),
  * {@code tern.robust.engines} and {@code tern.robust.members} (comma lists), and {@code tern.robust.report}
  * (a file each run appends its result line to).
@@ -48,7 +48,7 @@ class RobustnessTest {
     }
 
     static Stream<Scenario> scenarios() {
-        Duration length = Duration.ofSeconds(Long.getLong("tern.robust.seconds", 15));
+        Duration length = Duration.ofSeconds(Long.getLong("tern.robust.seconds", 10));
         int seeds = Integer.getInteger("tern.robust.seeds", 1);
         List<String> engines = list("tern.robust.engines", "mvstore,rocksdb");
         List<Integer> sizes = list("tern.robust.members", "1,3").stream().map(Integer::valueOf).toList();
