@@ -536,14 +536,7 @@ public abstract class StorageEngineContract {
         }
         engine.sync();
         long full = engine.stats().totalBytes();
-        WriteBatch deletes = new WriteBatch();
-        for (int i = 0; i < 256; i++) {
-            if (i % 32 != 0) {
-                deletes.delete(bytes(String.format("blob%03d", i)));
-            }
-        }
-        engine.write(deletes);
-        engine.sync();
+        deleteBlobsBut(engine, 256, 32);
         List<KV> kept = scanAll(engine);
 
         engine.defragment();
@@ -553,6 +546,18 @@ public abstract class StorageEngineContract {
                 .isLessThan(full / 2);
         engine.write(batch(Op.put("after", "defragment")));
         assertThat(engine.get(bytes("after"))).isEqualTo(bytes("defragment"));
+    }
+
+    /** Deletes, in one batch, every {@code blobNNN} of {@code count} but each {@code keepEvery}-th; then syncs. */
+    private static void deleteBlobsBut(StorageEngine engine, int count, int keepEvery) {
+        WriteBatch deletes = new WriteBatch();
+        for (int i = 0; i < count; i++) {
+            if (i % keepEvery != 0) {
+                deletes.delete(bytes(String.format("blob%03d", i)));
+            }
+        }
+        engine.write(deletes);
+        engine.sync();
     }
 
     /**
@@ -570,14 +575,7 @@ public abstract class StorageEngineContract {
         engine.write(big);
         engine.sync();
         long full = engine.stats().totalBytes();
-        WriteBatch deletes = new WriteBatch();
-        for (int i = 0; i < 512; i++) {
-            if (i % 4 != 0) {
-                deletes.delete(bytes(String.format("blob%03d", i)));
-            }
-        }
-        engine.write(deletes);
-        engine.sync();
+        deleteBlobsBut(engine, 512, 4);
         List<KV> kept = scanAll(engine);
         ExecutorService defrag = Executors.newSingleThreadExecutor();
         try {
