@@ -471,7 +471,7 @@ public final class TernServer implements AutoCloseable {
         Http2Config http2 = Http2Config.builder()
                 .maxFrameSize(HTTP2_WINDOW_BYTES / 4 + 1)
                 .initialWindowSize(HTTP2_WINDOW_BYTES)
-                .maxRapidResets(Integer.MAX_VALUE)
+                .maxRapidResets(Integer.MAX_VALUE).sendErrorDetails(true)
                 .maxConcurrentStreams(MAX_STREAMS_PER_CONNECTION)
                 .flowControlTimeout(Duration.ofMinutes(5))
                 .build();
@@ -485,7 +485,7 @@ public final class TernServer implements AutoCloseable {
                 .port(url.getPort())
                 .connectionOptions(o -> o.tcpNoDelay(true))
                 // Ours first: HTTP/2 with connection-end tracking; Helidon's own stays for HTTP/1 upgrades.
-                .addConnectionSelector(services.connections().http2Selector(name, http2, grpcConfig))
+                .addConnectionSelector(services.connections().http2Selector(http2, grpcConfig))
                 .addProtocol(http2)
                 .addProtocol(grpcConfig)
                 .addRouting(grpc)

@@ -16,20 +16,19 @@ import io.helidon.webserver.ConnectionContext;
 import io.helidon.webserver.ListenerContext;
 import io.helidon.webserver.ProxyProtocolData;
 import io.helidon.webserver.Router;
-import io.helidon.webserver.ProtocolConfigs;
 import io.helidon.webserver.grpc.GrpcConfig;
 import io.helidon.webserver.grpc.GrpcConnectionContext;
+import io.helidon.webserver.grpc.GrpcProtocolSelector;
 import io.helidon.webserver.grpc.ServerContextKeys;
 import io.helidon.webserver.http2.Http2Config;
+import io.helidon.webserver.http2.Http2ConnectionSelector;
 import io.helidon.webserver.spi.ServerConnection;
 import io.helidon.webserver.spi.ServerConnectionSelector;
-import io.helidon.webserver.spi.ServerConnectionSelectorProvider;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -52,19 +51,11 @@ public final class ConnectionTracker {
     private final java.util.Queue<String> recentlyClosed = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     /** An HTTP/2 (with gRPC) connection selector for one listener, reporting ends of connections here. */
-    public ServerConnectionSelector http2Selector(String listener, Http2Config http2, GrpcConfig grpc) {
-        ServerConnectionSelector delegate = null;
-        for (ServerConnectionSelectorProvider<?> p : ServiceLoader.load(ServerConnectionSelectorProvider.class,
-                ConnectionTracker.class.getClassLoader())) {
-            if (p.protocolConfigType() == Http2Config.class) {
-                @SuppressWarnings("unchecked")
-                ServerConnectionSelectorProvider<Http2Config> h2 = (ServerConnectionSelectorProvider<Http2Config>) p;
-                delegate = h2.create(listener, http2, ProtocolConfigs.create(List.of(http2, grpc)));
-            }
-        }
-        if (delegate == null) {
-            throw new IllegalStateException("Helidon's HTTP/2 connection provider is not on the class path");
-        }
+    public ServerConnectionSelector http2Selector(Http2Config http2, GrpcConfig grpc) {
+        ServerConnectionSelector delegate = Http2ConnectionSelector.builder()
+                .http2Config(http2)
+                .addSubProtocolSelector(new EarlyResetGuard(GrpcProtocolSelector.create(grpc)))
+                .build();
         return new Selector(delegate);
     }
 
