@@ -471,7 +471,7 @@ public final class TernServer implements AutoCloseable {
         Http2Config http2 = Http2Config.builder()
                 .maxFrameSize(HTTP2_WINDOW_BYTES / 4 + 1)
                 .initialWindowSize(HTTP2_WINDOW_BYTES)
-                .maxRapidResets(Integer.MAX_VALUE).sendErrorDetails(true)
+                .maxRapidResets(Integer.MAX_VALUE)
                 .maxConcurrentStreams(MAX_STREAMS_PER_CONNECTION)
                 .flowControlTimeout(Duration.ofMinutes(5))
                 .build();
