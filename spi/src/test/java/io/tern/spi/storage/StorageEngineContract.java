@@ -436,6 +436,7 @@ public abstract class StorageEngineContract {
      */
     @Test
     void aRestoreInterruptedMidwayLeavesTheDirectoryAsItWas() throws IOException {
+        assumePersistent();
         Path dir = tmp.resolve("data");
         StorageEngine stale = open(dir);
         stale.write(batch(Op.put("stale", "1")));
