@@ -57,7 +57,8 @@ class CompactionCrashTest {
     }
 
     static Stream<Scenario> scenarios() {
-        return Stream.of(new Scenario("mvstore", 1), new Scenario("rocksdb", 1));
+        // CI: RocksDB; -Dtern.failpoints.all=true adds MVStore (the compaction being crashed is the MVCC layer's).
+        return Stream.of(new Scenario("rocksdb", 1), new Scenario("mvstore", 1)).limit(FailpointRuns.ALL ? 2 : 1);
     }
 
     @ParameterizedTest
