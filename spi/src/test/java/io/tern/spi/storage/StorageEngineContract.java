@@ -578,25 +578,11 @@ public abstract class StorageEngineContract {
         long full = engine.stats().totalBytes();
         deleteBlobsBut(engine, 512, 4);
         List<KV> kept = scanAll(engine);
-        ExecutorService defrag = Executors.newSingleThreadExecutor();
-        try {
-            Future<?> done = defrag.submit(engine::defragment);
-            int written = 0;
-            while ((!done.isDone() || written < 100) && written < 1_000_000) {
-                engine.write(batch(Op.put(String.format("w%06d", written), "v" + written)));
-                written++;
-            }
-            done.get(2, TimeUnit.MINUTES);
-            engine.sync();
-            assertThat(engine.stats().totalBytes()).as("bytes after deleting 3/4 of %d and defragmenting", full)
-                    .isLessThan(full / 2);
-            assertThat(scan(engine, "blob", "blob~", false, 0)).isEqualTo(kept).hasSize(128);
-            for (int i = 0; i < written; i++) {
-                assertThat(engine.get(bytes(String.format("w%06d", i)))).isEqualTo(bytes("v" + i));
-            }
-        } finally {
-            defrag.shutdownNow();
-        }
+        writeWhileDefragmenting(engine);
+        engine.sync();
+        assertThat(engine.stats().totalBytes()).as("bytes after deleting 3/4 of %d and defragmenting", full)
+                .isLessThan(full / 2);
+        assertThat(scan(engine, "blob", "blob~", false, 0)).isEqualTo(kept).hasSize(128);
     }
 
     @Test
@@ -611,22 +597,30 @@ public abstract class StorageEngineContract {
         }
         List<KV> before = scanAll(engine);
         try (Snapshot snapshot = engine.snapshot()) {
-            ExecutorService defrag = Executors.newSingleThreadExecutor();
-            try {
-                Future<?> done = defrag.submit(engine::defragment);
-                int written = 0;
-                while ((!done.isDone() || written < 100) && written < 1_000_000) {
-                    engine.write(batch(Op.put(String.format("w%06d", written), "v" + written)));
-                    written++;
-                }
-                done.get(2, TimeUnit.MINUTES);
-                for (int i = 0; i < written; i++) {
-                    assertThat(engine.get(bytes(String.format("w%06d", i)))).isEqualTo(bytes("v" + i));
-                }
-            } finally {
-                defrag.shutdownNow();
-            }
+            writeWhileDefragmenting(engine);
             assertThat(scanAll(snapshot)).isEqualTo(before);
+        }
+    }
+
+    /**
+     * Writes {@code wNNNNNN} keys one batch at a time while a defragment runs on another thread, until it has
+     * ended and at least 100 are written; then every one must read back.
+     */
+    private static void writeWhileDefragmenting(StorageEngine engine) throws Exception {
+        ExecutorService defrag = Executors.newSingleThreadExecutor();
+        try {
+            Future<?> done = defrag.submit(engine::defragment);
+            int written = 0;
+            while ((!done.isDone() || written < 100) && written < 1_000_000) {
+                engine.write(batch(Op.put(String.format("w%06d", written), "v" + written)));
+                written++;
+            }
+            done.get(2, TimeUnit.MINUTES);
+            for (int i = 0; i < written; i++) {
+                assertThat(engine.get(bytes(String.format("w%06d", i)))).isEqualTo(bytes("v" + i));
+            }
+        } finally {
+            defrag.shutdownNow();
         }
     }
 
