@@ -405,10 +405,10 @@ public final class TernServer implements AutoCloseable {
         for (int i = 0; i < urls.size(); i++) {
             URI u = urls.get(i);
             if (i == 0) {
-                configure(builder, "@default", u, config, services, consensus, tls);
+                configure(builder, u, config, services, consensus, tls);
             } else {
                 ListenerConfig.Builder listener = ListenerConfig.builder();
-                configure(listener, "client-" + i, u, config, services, consensus, tls);
+                configure(listener, u, config, services, consensus, tls);
                 builder.putSocket("client-" + i, listener.build());
             }
         }
@@ -428,7 +428,7 @@ public final class TernServer implements AutoCloseable {
                 RangeRequest.newBuilder().setKey(HEALTH_KEY).setSerializable(true).build()).join().getHeader().getRevision());
     }
 
-    private static void configure(ListenerConfig.BuilderBase<?, ?> listener, String name, URI url, ServerConfig config,
+    private static void configure(ListenerConfig.BuilderBase<?, ?> listener, URI url, ServerConfig config,
                                   Services services, ConsensusEngine consensus, Optional<TlsContexts.Side> tls) {
         GatewayPaths.Endpoints endpoints = new GatewayPaths.Endpoints(new KvEndpoint(services.kv()),
                 new LeaseEndpoint(services.leases()), new ClusterEndpoint(services.cluster()),
