@@ -549,6 +549,34 @@ public abstract class StorageEngineContract {
         assertThat(engine.get(bytes("after"))).isEqualTo(bytes("defragment"));
     }
 
+    /**
+     * Deletes written just before a defragment, not yet synced or committed by the engine's own schedule, are
+     * space the defragment gives back (an operator compacts, then defragments at once).
+     */
+    @Test
+    void defragmentRightAfterDeletesGivesBackTheirSpace() {
+        StorageEngine engine = open();
+        Random random = new Random(11);
+        for (int i = 0; i < 256; i++) {
+            engine.write(batch(Op.put(String.format("blob%03d", i), text(randomBytes(random, 64 * 1024)))));
+        }
+        engine.sync();
+        long full = engine.stats().totalBytes();
+        WriteBatch deletes = new WriteBatch();
+        for (int i = 0; i < 256; i++) {
+            if (i % 32 != 0) {
+                deletes.delete(bytes(String.format("blob%03d", i)));
+            }
+        }
+        engine.write(deletes);
+
+        engine.defragment();
+
+        assertThat(engine.stats().totalBytes()).as("bytes after deleting 31/32 of %d and defragmenting at once", full)
+                .isLessThan(full / 2);
+        assertThat(scanAll(engine)).hasSize(8);
+    }
+
     /** Deletes, in one batch, every {@code blobNNN} of {@code count} but each {@code keepEvery}-th; then syncs. */
     private static void deleteBlobsBut(StorageEngine engine, int count, int keepEvery) {
         WriteBatch deletes = new WriteBatch();

@@ -407,8 +407,15 @@ final class MVStoreStorageEngine implements StorageEngine {
      */
     @Override
     public void defragment() {
-        // Steps are sized by the chunks found at the start, not by those the steps write.
-        long startVersion = underLock("defragment", store::getCurrentVersion);
+        // Steps are sized by the chunks found at the start, not by those the steps write. What writers left
+        // uncommitted (the deletions of a compaction that just ended, say) is committed first: otherwise the
+        // file can look dense at the start, and the run would end before its first step.
+        long startVersion = underLock("defragment", () -> {
+            if (store.hasUnsavedChanges()) {
+                commit("defragment");
+            }
+            return store.getCurrentVersion();
+        });
         Defragmenter.Fill start = underLock("defragment", () -> Defragmenter.Fill.of(store.getFileStore()));
         Defragmenter.Outcome outcome = Defragmenter.run(start, () -> ChunkLayout.read(store, startVersion),
                 this::defragmentStep);
