@@ -161,15 +161,12 @@ class MaintenanceTest {
             long rev = kv.delete(bs("blob/"), DeleteOption.builder().isPrefix(true).build()).get(10, TimeUnit.SECONDS)
                     .getHeader().getRevision();
             kv.compact(rev, CompactOption.builder().withCompactPhysical(true).build()).get(30, TimeUnit.SECONDS);
+            raw.maintenance().defragment(DefragmentRequest.getDefaultInstance());
             // Far enough below the quota that the puts below pass it (RocksDB removes obsolete log files in
-            // the background); a put refused by the quota would raise the alarm again. The operator's defragment
-            // is repeated until then: MVStore may still hold the freshly compacted chunks when the first one runs
-            // (seen once in three full runs, the file unchanged at the quota).
-            Eventually.within(Duration.ofSeconds(30), () -> {
-                raw.maintenance().defragment(DefragmentRequest.getDefaultInstance());
-                assertThat(raw.maintenance().status(StatusRequest.getDefaultInstance()).getDbSize())
-                        .as("size after compacting and defragmenting, quota %d", quota).isLessThan(quota - 1024 * 1024);
-            });
+            // the background); a put refused by the quota would raise the alarm again.
+            Eventually.within(Duration.ofSeconds(20), () -> assertThat(raw.maintenance()
+                    .status(StatusRequest.getDefaultInstance()).getDbSize())
+                    .as("size after compacting and defragmenting, quota %d", quota).isLessThan(quota - 1024 * 1024));
             assertThatThrownBy(() -> kv.put(bs("small"), bs("x")).get(10, TimeUnit.SECONDS))
                     .as("still refused until disarmed").hasMessageContaining(NO_SPACE);
 

@@ -32,8 +32,8 @@ record ChunkLayout(long largestPartlyDeadLiveBytes, long largestMovableBytes) {
     }
 
     /**
-     * Reads the layout, counting only chunks written at {@code upToVersion} or before; MVStore's maps are
-     * safe to read while it writes.
+     * Reads the layout, counting only chunks written at {@code upToVersion} or before as rewrite candidates;
+     * MVStore's maps are safe to read while it writes.
      */
     static ChunkLayout read(MVStore store, long upToVersion) {
         return of(store.getLayoutMap(), upToVersion);
@@ -48,12 +48,10 @@ record ChunkLayout(long largestPartlyDeadLiveBytes, long largestMovableBytes) {
                 continue;
             }
             Map<String, String> attributes = DataUtils.parseMap(e.getValue());
-            if (DataUtils.readHexLong(attributes, "version", 0) > upToVersion) {
-                continue;
-            }
             long max = DataUtils.readHexLong(attributes, "max", 0);
             long live = DataUtils.readHexLong(attributes, "liveMax", max);
-            if (live > 0 && live < max) {
+            boolean found = DataUtils.readHexLong(attributes, "version", 0) <= upToVersion;
+            if (found && live > 0 && live < max) {
                 partlyDeadLive = Math.max(partlyDeadLive, live);
             }
             long len = DataUtils.readHexLong(attributes, "len", 0);
