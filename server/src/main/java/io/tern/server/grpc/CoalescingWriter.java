@@ -21,11 +21,15 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Contract: frames reach the socket in the order of {@link #writeNow}; a caller is held back while more than
  * {@link #MAX_QUEUED_BYTES} wait (the client is not reading); after a failed socket write every later write
- * fails with it; {@link #drain} writes what is left before the socket closes.
+ * fails with it; {@link #drain} writes what is left before the socket closes. Each {@link #writeNow} is one whole
+ * frame, as Helidon's connection writer hands them over; {@link #writeOwnFrame} adds one between them.
  */
 final class CoalescingWriter implements DataWriter {
     /** Bytes that may wait for the flusher before writers are held back. */
     static final int MAX_QUEUED_BYTES = 4 * 1024 * 1024;
+    private static final int HEADERS = 0x1;
+    private static final int CONTINUATION = 0x9;
+    private static final int END_HEADERS = 0x4;
     private final DataWriter socket;
     private final Executor executor;
     private final ReentrantLock lock = new ReentrantLock();
@@ -34,6 +38,10 @@ final class CoalescingWriter implements DataWriter {
     private long queuedBytes;
     private boolean flushing;
     private RuntimeException failure;
+    /** The last frame queued opened a header block that a later one ends; guarded by lock. */
+    private boolean inHeaderBlock;
+    /** Own frames waiting for the end of a header block; guarded by lock. */
+    private final List<BufferData> afterHeaderBlock = new ArrayList<>();
 
     CoalescingWriter(DataWriter socket, Executor executor) {
         this.socket = socket;
@@ -63,22 +71,74 @@ final class CoalescingWriter implements DataWriter {
             while (failure == null && queuedBytes > MAX_QUEUED_BYTES) {
                 progress.awaitUninterruptibly();
             }
-            if (failure != null) {
-                throw new IllegalStateException("connection write failed earlier: " + failure, failure);
+            failIfFailed();
+            enqueue(buffer);
+            if (buffer.available() >= 5) {
+                int type = buffer.get(3) & 0xff;
+                if (type == HEADERS || type == CONTINUATION) {
+                    inHeaderBlock = (buffer.get(4) & END_HEADERS) == 0;
+                }
             }
-            queue.add(buffer);
-            queuedBytes += buffer.available();
-            start = !flushing;
-            flushing = true;
+            if (!inHeaderBlock && !afterHeaderBlock.isEmpty()) {
+                afterHeaderBlock.forEach(this::enqueue);
+                afterHeaderBlock.clear();
+            }
+            start = startFlusher();
         } finally {
             lock.unlock();
         }
         if (start) {
-            try {
-                executor.execute(this::writeQueued);
-            } catch (RuntimeException rejected) { // the listener is shutting down: write on this thread
-                writeQueued();
+            runFlusher();
+        }
+    }
+
+    /**
+     * Queues a frame of the caller's own (not one of Helidon's writer, and never a header block's): right away,
+     * or, while the frames queued last leave a header block open, right after the frame that ends it (RFC 9113
+     * §6.10 allows nothing in between). Never held back: such frames are small and rare.
+     */
+    void writeOwnFrame(BufferData frame) {
+        boolean start;
+        lock.lock();
+        try {
+            failIfFailed();
+            if (inHeaderBlock) {
+                afterHeaderBlock.add(frame);
+                return;
             }
+            enqueue(frame);
+            start = startFlusher();
+        } finally {
+            lock.unlock();
+        }
+        if (start) {
+            runFlusher();
+        }
+    }
+
+    private void failIfFailed() {
+        if (failure != null) {
+            throw new IllegalStateException("connection write failed earlier: " + failure, failure);
+        }
+    }
+
+    private void enqueue(BufferData buffer) {
+        queue.add(buffer);
+        queuedBytes += buffer.available();
+    }
+
+    /** True when the caller is to start the flusher (none runs); under lock. */
+    private boolean startFlusher() {
+        boolean start = !flushing;
+        flushing = true;
+        return start;
+    }
+
+    private void runFlusher() {
+        try {
+            executor.execute(this::writeQueued);
+        } catch (RuntimeException rejected) { // the listener is shutting down: write on this thread
+            writeQueued();
         }
     }
 

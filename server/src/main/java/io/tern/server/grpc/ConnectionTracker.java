@@ -37,7 +37,8 @@ import java.util.concurrent.ExecutorService;
  * reset but not of a connection that drops (client killed, network cut): a watch or keep-alive stream
  * would then live on with nothing to deliver to. The tracker wraps Helidon's HTTP/2 connection handling
  * and runs the registered actions of a connection when its handling loop ends, however it ends. The same
- * wrapping sends the connection's frames through a {@link CoalescingWriter}.
+ * wrapping sends the connection's frames through a {@link CoalescingWriter} and reads them through a
+ * {@link LateFrameFilter}.
  */
 public final class ConnectionTracker {
     /** Marks a connection that has ended, so that a call starting on it just then is told at once. */
@@ -159,7 +160,9 @@ public final class ConnectionTracker {
         @Override
         public ServerConnection connection(ConnectionContext ctx) {
             CoalescingWriter writer = new CoalescingWriter(ctx.dataWriter(), ctx.executor());
-            ServerConnection c = delegate.connection(new CoalescingContext(ctx, writer));
+            DataReader reader = LateFrameFilter.reader(ctx.dataReader(),
+                    bytes -> writer.writeOwnFrame(LateFrameFilter.connectionWindowUpdate(bytes)));
+            ServerConnection c = delegate.connection(new CoalescingContext(ctx, writer, reader));
             String key = ctx.socketId() + " " + ctx.childSocketId();
             actions.put(key, ConcurrentHashMap.newKeySet());
             return new ServerConnection() {
@@ -186,8 +189,12 @@ public final class ConnectionTracker {
         }
     }
 
-    /** Helidon's connection context with the connection's frames going through a {@link CoalescingWriter}. */
-    private record CoalescingContext(ConnectionContext ctx, CoalescingWriter writer) implements ConnectionContext {
+    /**
+     * Helidon's connection context with the connection's frames going out through a {@link CoalescingWriter} and
+     * coming in through a {@link LateFrameFilter}.
+     */
+    private record CoalescingContext(ConnectionContext ctx, CoalescingWriter writer, DataReader reader)
+            implements ConnectionContext {
         @Override
         public ListenerContext listenerContext() {
             return ctx.listenerContext();
@@ -205,7 +212,7 @@ public final class ConnectionTracker {
 
         @Override
         public DataReader dataReader() {
-            return ctx.dataReader();
+            return reader;
         }
 
         @Override

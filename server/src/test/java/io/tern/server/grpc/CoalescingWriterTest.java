@@ -136,6 +136,56 @@ class CoalescingWriterTest {
         assertThat(socket.text()).isEqualTo("goaway");
     }
 
+    /** A frame header (RFC 9113 §4.1) and {@code payload} bytes of {@code fill}. */
+    private static BufferData frame(int type, int flags, int stream, int payload, char fill) {
+        byte[] f = new byte[9 + payload];
+        f[2] = (byte) payload;
+        f[3] = (byte) type;
+        f[4] = (byte) flags;
+        f[8] = (byte) stream;
+        java.util.Arrays.fill(f, 9, f.length, (byte) fill);
+        return BufferData.create(f);
+    }
+
+    record OwnFrame(String name, List<BufferData> before, List<BufferData> after, String expected) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static Stream<OwnFrame> ownFrames() {
+        return Stream.of(
+                new OwnFrame("between whole frames it goes at once", List.of(frame(0x1, 0x4, 1, 1, 'h')),
+                        List.of(frame(0x0, 0, 1, 1, 'd')), "h,o,d"),
+                new OwnFrame("an open header block is ended first",
+                        List.of(frame(0x1, 0x0, 1, 1, 'h')),
+                        List.of(frame(0x9, 0x0, 1, 1, 'c'), frame(0x9, 0x4, 1, 1, 'e'), frame(0x0, 0, 1, 1, 'd')),
+                        "h,c,e,o,d"),
+                new OwnFrame("data frames with flag 0x4 do not open or end blocks",
+                        List.of(frame(0x1, 0x0, 1, 1, 'h'), frame(0x0, 0x4, 3, 1, 'd')),
+                        List.of(frame(0x9, 0x4, 1, 1, 'e')), "h,d,e,o"));
+    }
+
+    /** RFC 9113 §6.10: nothing may come between a HEADERS frame without END_HEADERS and its CONTINUATIONs. */
+    @ParameterizedTest
+    @MethodSource("ownFrames")
+    void anOwnFrameNeverSplitsAHeaderBlock(OwnFrame c) {
+        Socket socket = new Socket();
+        CoalescingWriter writer = new CoalescingWriter(socket, executor);
+        c.before().forEach(writer::writeNow);
+        writer.writeOwnFrame(frame(0x8, 0, 0, 1, 'o'));
+        c.after().forEach(writer::writeNow);
+        writer.drain(10_000);
+
+        byte[] written = socket.out.toByteArray();
+        List<String> payloads = new ArrayList<>();
+        for (int at = 0; at < written.length; at += 10) {
+            payloads.add(String.valueOf((char) written[at + 9]));
+        }
+        assertThat(String.join(",", payloads)).isEqualTo(c.expected());
+    }
+
     /** A writer whose flusher is stuck in the socket write of {@code first} until the socket is released. */
     private CoalescingWriter busyWriter(Socket socket, String first) throws InterruptedException {
         socket.hold();
