@@ -531,12 +531,7 @@ public abstract class StorageEngineContract {
     @Test
     void defragmentKeepsTheContentsAndGivesBackTheSpaceOfDeletedEntries() {
         StorageEngine engine = open();
-        Random random = new Random(3);
-        for (int i = 0; i < 256; i++) {
-            engine.write(batch(Op.put(String.format("blob%03d", i), text(randomBytes(random, 64 * 1024)))));
-        }
-        engine.sync();
-        long full = engine.stats().totalBytes();
+        long full = writeBlobsOneByOne(engine, new Random(3), 256);
         deleteBlobsBut(engine, 256, 32);
         List<KV> kept = scanAll(engine);
 
@@ -556,19 +551,8 @@ public abstract class StorageEngineContract {
     @Test
     void defragmentRightAfterDeletesGivesBackTheirSpace() {
         StorageEngine engine = open();
-        Random random = new Random(11);
-        for (int i = 0; i < 256; i++) {
-            engine.write(batch(Op.put(String.format("blob%03d", i), text(randomBytes(random, 64 * 1024)))));
-        }
-        engine.sync();
-        long full = engine.stats().totalBytes();
-        WriteBatch deletes = new WriteBatch();
-        for (int i = 0; i < 256; i++) {
-            if (i % 32 != 0) {
-                deletes.delete(bytes(String.format("blob%03d", i)));
-            }
-        }
-        engine.write(deletes);
+        long full = writeBlobsOneByOne(engine, new Random(11), 256);
+        engine.write(blobDeletes(256, 32));
 
         engine.defragment();
 
@@ -579,14 +563,28 @@ public abstract class StorageEngineContract {
 
     /** Deletes, in one batch, every {@code blobNNN} of {@code count} but each {@code keepEvery}-th; then syncs. */
     private static void deleteBlobsBut(StorageEngine engine, int count, int keepEvery) {
+        engine.write(blobDeletes(count, keepEvery));
+        engine.sync();
+    }
+
+    /** One batch deleting every {@code blobNNN} of {@code count} but each {@code keepEvery}-th. */
+    private static WriteBatch blobDeletes(int count, int keepEvery) {
         WriteBatch deletes = new WriteBatch();
         for (int i = 0; i < count; i++) {
             if (i % keepEvery != 0) {
                 deletes.delete(bytes(String.format("blob%03d", i)));
             }
         }
-        engine.write(deletes);
+        return deletes;
+    }
+
+    /** Writes {@code count} random 64 KiB {@code blobNNN} values, a batch each, syncs, and returns the total bytes. */
+    private static long writeBlobsOneByOne(StorageEngine engine, Random random, int count) {
+        for (int i = 0; i < count; i++) {
+            engine.write(batch(Op.put(String.format("blob%03d", i), text(randomBytes(random, 64 * 1024)))));
+        }
         engine.sync();
+        return engine.stats().totalBytes();
     }
 
     /**
