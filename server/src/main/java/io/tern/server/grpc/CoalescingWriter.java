@@ -72,13 +72,14 @@ final class CoalescingWriter implements DataWriter {
                 progress.awaitUninterruptibly();
             }
             failIfFailed();
-            enqueue(buffer);
+            // Read before the buffer is queued: once queued, the flusher may consume it.
             if (buffer.available() >= 5) {
                 int type = buffer.get(3) & 0xff;
                 if (type == HEADERS || type == CONTINUATION) {
                     inHeaderBlock = (buffer.get(4) & END_HEADERS) == 0;
                 }
             }
+            enqueue(buffer);
             if (!inHeaderBlock && !afterHeaderBlock.isEmpty()) {
                 afterHeaderBlock.forEach(this::enqueue);
                 afterHeaderBlock.clear();
