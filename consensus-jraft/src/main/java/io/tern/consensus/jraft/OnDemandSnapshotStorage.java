@@ -57,6 +57,7 @@ final class OnDemandSnapshotStorage extends LocalSnapshotStorage {
 
     /** jraft's default services, with this snapshot storage. */
     static JRaftServiceFactory serviceFactory(Consumer<Path> writeState, LongConsumer logSyncNanos) {
+        LogMemtables.install();
         return new DefaultJRaftServiceFactory() {
             @Override
             public SnapshotStorage createSnapshotStorage(NodeOptions options) {
