@@ -78,7 +78,7 @@ public final class WatchHub implements KvStateMachine.CommitListener, AutoClosea
 
     /** Opens a stream whose responses go to {@code sink}. */
     public WatchStream open(WatchSink sink) {
-        WatchStream s = new WatchStream(this, sink, config.streamBufferBytes());
+        WatchStream s = new WatchStream(this, sink, config);
         synchronized (lock) {
             if (closed) {
                 throw new IllegalStateException("the watch hub is closed");

@@ -1,5 +1,6 @@
 package io.tern.api.watch;
 
+import io.tern.api.error.EtcdError;
 import io.tern.api.proto.etcdserverpb.WatchCancelRequest;
 import io.tern.api.proto.etcdserverpb.WatchCreateRequest;
 import io.tern.api.proto.etcdserverpb.WatchRequest;
@@ -10,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One client's watch stream: its watchers by id, and the outbound queue a dedicated virtual thread
@@ -30,6 +32,7 @@ public final class WatchStream {
     private final WatchHub hub;
     private final WatchSink sink;
     private final long budgetBytes;
+    private final long controlStallNanos;
     /** Guarded by the hub lock. */
     final Map<Long, Watcher> watchers = new HashMap<>();
     /** Guarded by the hub lock: a progress request waits for every watcher to be synced. */
@@ -43,22 +46,30 @@ public final class WatchStream {
     /** Control responses in {@link #queue}, unsent; guarded by the queue. */
     private int queuedControl;
     private boolean closed;
+    /**
+     * Why the server ended the stream, set once before {@link #closed}; the sender, woken by an interrupt,
+     * hands it to the sink. Null while the stream lives or when the client ended it.
+     */
+    private volatile RuntimeException ending;
     private final Thread sender;
 
     private record Outbound(WatchResponse response, int bytes, boolean fragment, boolean control) {
     }
 
-    WatchStream(WatchHub hub, WatchSink sink, long budgetBytes) {
+    WatchStream(WatchHub hub, WatchSink sink, WatchConfig config) {
         this.hub = hub;
         this.sink = sink;
-        this.budgetBytes = budgetBytes;
+        this.budgetBytes = config.streamBufferBytes();
+        this.controlStallNanos = config.controlStall().toNanos();
         this.sender = Thread.ofVirtual().name("tern-watch-send").start(this::drain);
     }
 
     /**
      * Handles one request from the client. Waits, on the caller's thread (the call's own), while
      * {@link #CONTROL_LIMIT} answers to earlier requests are unsent; a stream that ends or an interrupt (the
-     * call is being torn down) ends the wait, and the request is then dropped.
+     * call is being torn down) ends the wait, and the request is then dropped. A wait longer than the
+     * configured control stall ends the stream with {@link EtcdError#TOO_MANY_REQUESTS}: the caller's thread
+     * reads the call's frames, and while it waits its connection reads nothing else.
      */
     public void handle(WatchRequest request) {
         if (request.getRequestUnionCase() == WatchRequest.RequestUnionCase.REQUESTUNION_NOT_SET || !awaitControlRoom()) {
@@ -104,19 +115,54 @@ public final class WatchStream {
         return nextAutoId++;
     }
 
-    /** False when the stream ended or the thread was interrupted before the control queue had room. */
+    /**
+     * False when the stream ended, the thread was interrupted, or the control stall passed (which ends the
+     * stream) before the control queue had room.
+     */
     private boolean awaitControlRoom() {
         synchronized (queue) {
+            long deadline = System.nanoTime() + controlStallNanos;
             while (!closed && queuedControl >= CONTROL_LIMIT) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
                 try {
-                    queue.wait();
+                    TimeUnit.NANOSECONDS.timedWait(queue, left);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return false;
                 }
             }
-            return !closed;
+            if (closed || queuedControl < CONTROL_LIMIT) {
+                return !closed;
+            }
         }
+        LOG.log(System.Logger.Level.WARNING, "ending a watch stream whose client sent requests without reading "
+                + "the answers to its last " + CONTROL_LIMIT + " for " + TimeUnit.NANOSECONDS.toMillis(controlStallNanos)
+                + " ms");
+        end(EtcdError.TOO_MANY_REQUESTS.exception());
+        return false;
+    }
+
+    /**
+     * Ends the stream from the server's side: every watcher goes, and the sender, woken wherever it waits
+     * (on the queue, or on the client's flow control for an answer), tells the sink {@code why}.
+     */
+    private void end(RuntimeException why) {
+        hub.removeStream(this);
+        synchronized (queue) {
+            if (closed) {
+                return;
+            }
+            ending = why;
+            closed = true;
+            queue.clear();
+            queuedBytes = 0;
+            queuedControl = 0;
+            queue.notifyAll();
+        }
+        sender.interrupt();
     }
 
     /** Ends the stream from the client's side (cancel, disconnect, half-close): every watcher goes. */
@@ -191,16 +237,26 @@ public final class WatchStream {
         }
     }
 
+    /** The sender: sends queued responses in order until the stream ends. */
     private void drain() {
+        try {
+            sendAll();
+        } catch (InterruptedException e) {
+            // shutdown, or the server ending the stream
+        }
+        RuntimeException why = ending;
+        if (why != null) {
+            Thread.interrupted(); // the interrupt that woke this thread must not cut the trailers short
+            sink.closed(why);
+        }
+    }
+
+    private void sendAll() throws InterruptedException {
         while (true) {
             Outbound o;
             synchronized (queue) {
                 while (queue.isEmpty() && !closed) {
-                    try {
-                        queue.wait();
-                    } catch (InterruptedException e) {
-                        return;
-                    }
+                    queue.wait();
                 }
                 if (closed) {
                     return;
@@ -216,6 +272,9 @@ public final class WatchStream {
                     sink.send(o.response);
                 }
             } catch (RuntimeException e) {
+                if (ending != null) {
+                    return; // the send was cut short by the server ending the stream
+                }
                 LOG.log(System.Logger.Level.DEBUG, "watch stream delivery failed; closing it: {0}", e.toString());
                 close();
                 sink.closed(e);

@@ -54,7 +54,7 @@ public final class ConnectionTracker {
     public ServerConnectionSelector http2Selector(Http2Config http2, GrpcConfig grpc) {
         ServerConnectionSelector delegate = Http2ConnectionSelector.builder()
                 .http2Config(http2)
-                .addSubProtocolSelector(new EarlyResetGuard(GrpcProtocolSelector.create(grpc)))
+                .addSubProtocolSelector(new GrpcStreamGuard(GrpcProtocolSelector.create(grpc), this))
                 .build();
         return new Selector(delegate);
     }

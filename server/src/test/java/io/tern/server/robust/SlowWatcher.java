@@ -2,6 +2,7 @@ package io.tern.server.robust;
 
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import io.tern.api.proto.etcdserverpb.KVGrpc;
 import io.tern.api.proto.etcdserverpb.WatchCreateRequest;
 import io.tern.api.proto.mvccpb.Event;
 import io.tern.api.proto.etcdserverpb.WatchGrpc;
@@ -87,6 +88,23 @@ final class SlowWatcher implements AutoCloseable {
             }
         }
         return sent;
+    }
+
+    /** A KV client on this watcher's own connection. */
+    KVGrpc.KVBlockingStub kv() {
+        return client.kv();
+    }
+
+    /** How the stream failed, waiting up to {@code limit} for it to fail (read everything first: {@link #resume}). */
+    Throwable failure(Duration limit) throws InterruptedException {
+        long end = System.nanoTime() + limit.toNanos();
+        while (error == null && System.nanoTime() < end) {
+            Thread.sleep(10);
+        }
+        if (error == null) {
+            throw new AssertionError("the watch stream has not failed within " + limit);
+        }
+        return error;
     }
 
     /** Starts reading again, everything from now on. */
