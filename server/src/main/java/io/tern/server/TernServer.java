@@ -443,7 +443,7 @@ public final class TernServer implements AutoCloseable {
                 new LearnerGuard(services.learner()),
                 new AuthInterceptor(services.guard(), secure(url) && config.tls().client().clientCertAuth()),
                 services.connections().contextKeeper(),
-                StreamReaper.interceptor(services.connections()));
+                StreamReaper.interceptor());
         GrpcRouting.Builder grpc = GrpcRouting.builder().intercept(services.metrics().grpc());
         for (BindableService service : List.of(endpoints.kv(), endpoints.maintenance(), endpoints.cluster(),
                 new WatchEndpoint(services.watches(), services.connections()), endpoints.lease(), endpoints.lock(),

@@ -51,6 +51,8 @@ public final class WatchStream {
      * hands it to the sink. Null while the stream lives or when the client ended it.
      */
     private volatile RuntimeException ending;
+    /** When the sender last finished a send; a stall counts from here, or from when the request began to wait. */
+    private volatile long lastSentNanos = System.nanoTime();
     private final Thread sender;
 
     private record Outbound(WatchResponse response, int bytes, boolean fragment, boolean control) {
@@ -67,9 +69,11 @@ public final class WatchStream {
     /**
      * Handles one request from the client. Waits, on the caller's thread (the call's own), while
      * {@link #CONTROL_LIMIT} answers to earlier requests are unsent; a stream that ends or an interrupt (the
-     * call is being torn down) ends the wait, and the request is then dropped. A wait longer than the
-     * configured control stall ends the stream with {@link EtcdError#TOO_MANY_REQUESTS}: the caller's thread
-     * reads the call's frames, and while it waits its connection reads nothing else.
+     * call is being torn down) ends the wait, and the request is then dropped. When the sender has sent
+     * nothing for the configured control stall while a request waits, the stream ends with
+     * {@link EtcdError#TOO_MANY_REQUESTS}: the caller's thread reads the call's frames, and while it waits its
+     * connection reads nothing else. (The client sees that error, or, when the end cut an answer short on
+     * the client's flow control, its own error for a message cut off by the end of the stream.)
      */
     public void handle(WatchRequest request) {
         if (request.getRequestUnionCase() == WatchRequest.RequestUnionCase.REQUESTUNION_NOT_SET || !awaitControlRoom()) {
@@ -116,14 +120,16 @@ public final class WatchStream {
     }
 
     /**
-     * False when the stream ended, the thread was interrupted, or the control stall passed (which ends the
-     * stream) before the control queue had room.
+     * False when the stream ended, the thread was interrupted, or the sender stalled (which ends the stream)
+     * before the control queue had room. A client that reads slowly, behind event responses, keeps the sender
+     * moving and is waited for.
      */
     private boolean awaitControlRoom() {
         synchronized (queue) {
-            long deadline = System.nanoTime() + controlStallNanos;
+            long waitFrom = System.nanoTime();
             while (!closed && queuedControl >= CONTROL_LIMIT) {
-                long left = deadline - System.nanoTime();
+                long sent = lastSentNanos;
+                long left = (sent - waitFrom > 0 ? sent : waitFrom) + controlStallNanos - System.nanoTime();
                 if (left <= 0) {
                     break;
                 }
@@ -138,16 +144,18 @@ public final class WatchStream {
                 return !closed;
             }
         }
-        LOG.log(System.Logger.Level.WARNING, "ending a watch stream whose client sent requests without reading "
-                + "the answers to its last " + CONTROL_LIMIT + " for " + TimeUnit.NANOSECONDS.toMillis(controlStallNanos)
-                + " ms");
+        LOG.log(System.Logger.Level.WARNING, "ending a watch stream whose client sent more requests with the answers"
+                + " to its last " + CONTROL_LIMIT + " unread and read nothing for "
+                + TimeUnit.NANOSECONDS.toMillis(controlStallNanos) + " ms");
         end(EtcdError.TOO_MANY_REQUESTS.exception());
         return false;
     }
 
     /**
      * Ends the stream from the server's side: every watcher goes, and the sender, woken wherever it waits
-     * (on the queue, or on the client's flow control for an answer), tells the sink {@code why}.
+     * (on the queue, or on the client's flow control for an answer), tells the sink {@code why}. The
+     * interrupt is raised under the queue's lock, where the sender learns that the stream is closed, so it is
+     * always pending by then and cleared before the sink is told.
      */
     private void end(RuntimeException why) {
         hub.removeStream(this);
@@ -161,8 +169,8 @@ public final class WatchStream {
             queuedBytes = 0;
             queuedControl = 0;
             queue.notifyAll();
+            sender.interrupt();
         }
-        sender.interrupt();
     }
 
     /** Ends the stream from the client's side (cancel, disconnect, half-close): every watcher goes. */
@@ -272,14 +280,18 @@ public final class WatchStream {
                     sink.send(o.response);
                 }
             } catch (RuntimeException e) {
-                if (ending != null) {
-                    return; // the send was cut short by the server ending the stream
+                synchronized (queue) {
+                    if (ending != null) {
+                        return; // the send was cut short by the server ending the stream
+                    }
+                    closed = true; // from here on end() finds the stream closed and leaves this thread alone
                 }
                 LOG.log(System.Logger.Level.DEBUG, "watch stream delivery failed; closing it: {0}", e.toString());
                 close();
                 sink.closed(e);
                 return;
             }
+            lastSentNanos = System.nanoTime();
             synchronized (queue) {
                 if (!queue.isEmpty() && queue.peekFirst() == o) {
                     queue.removeFirst();
@@ -329,8 +341,8 @@ public final class WatchStream {
             queuedBytes = 0;
             queuedControl = 0;
             queue.notifyAll();
+            sender.interrupt();
         }
-        sender.interrupt();
         sink.closed(null);
     }
 }

@@ -12,7 +12,8 @@ import org.rocksdb.ColumnFamilyOptions;
  * steady write load therefore grows its native memory for tens of minutes before the log's first flush
  * (seen in the 30-minute soak as about 5 MiB of RSS a minute). The log is read back only by followers
  * catching up and by restarts, so large memtables buy nothing: three of 32 MiB, each flushed on its own,
- * bound it to 96 MiB.
+ * bound it to 96 MiB per column family (the log's entries; its configuration family takes only membership
+ * changes).
  *
  * <p>jraft keeps options per class in a process-wide table that refuses a second registration, and
  * fills it with its defaults on first use; {@link #install()} must therefore run before the first log

@@ -16,6 +16,8 @@ import io.helidon.webserver.Router;
 import io.helidon.webserver.http2.spi.Http2SubProtocolSelector;
 import io.helidon.webserver.http2.spi.SubProtocolResult;
 
+import java.util.concurrent.atomic.AtomicReference;
+
 /**
  * Wraps the handler of every gRPC call to work around two faults of Helidon 4.4 that cost a client its whole
  * connection.
@@ -33,7 +35,10 @@ import io.helidon.webserver.http2.spi.SubProtocolResult;
  * whose streaming call the server ends while its requests are in flight (a watch stream that never read its
  * answers, say) loses its connection so. Here the stream's thread goes on reading such a call's frames and
  * dropping them, as RFC 9113 §5.1 has a half-closed (local) stream do, until the client ends its side with
- * END_STREAM or RST_STREAM, or its connection ends.
+ * END_STREAM or RST_STREAM, or its connection ends. The server often ends a streaming call from another
+ * thread while the stream's thread waits for the client's next frame; a client that then just drops its
+ * connection would leave that thread parked, so every call's thread is released when its connection ends
+ * (see {@link StreamReaper}) unless the call has ended on both sides first.
  */
 final class GrpcStreamGuard implements Http2SubProtocolSelector {
     private final Http2SubProtocolSelector grpc;
@@ -74,17 +79,22 @@ final class GrpcStreamGuard implements Http2SubProtocolSelector {
         private Http2RstStream held;
         /** The client has ended its side (END_STREAM or RST_STREAM) after the server ended the call. */
         private volatile boolean clientEnded;
-        /** Forgets the release of the stream's thread at the connection's end; set while frames are dropped. */
-        private Runnable forgetRelease;
+        /** Forgets the release of the stream's thread at the connection's end; null once forgotten. */
+        private final AtomicReference<Runnable> forgetRelease = new AtomicReference<>();
 
         Guarded(SubProtocolHandler call, ConnectionEnd connectionEnd) {
             this.call = call;
             this.connectionEnd = connectionEnd;
         }
 
-        /** Sets the call up; a setup that throws drops a held reset, as the call never began. */
+        /**
+         * Sets the call up, on the stream's thread; a setup that throws drops a held reset, as the call never
+         * began.
+         */
         @Override
         public void init() {
+            Thread streamThread = Thread.currentThread();
+            forgetRelease.set(connectionEnd.onClose(() -> StreamReaper.release(streamThread)));
             boolean ok = false;
             try {
                 call.init();
@@ -95,6 +105,9 @@ final class GrpcStreamGuard implements Http2SubProtocolSelector {
                     started = true;
                     reset = held;
                     held = null;
+                }
+                if (!ok || reset != null) {
+                    forgetRelease(); // no call to wait for frames, or a reset one (StreamReaper's to release)
                 }
                 if (ok && reset != null) {
                     call.rstStream(reset);
@@ -111,6 +124,7 @@ final class GrpcStreamGuard implements Http2SubProtocolSelector {
                     return;
                 }
             }
+            forgetRelease(); // a reset call's thread is released by StreamReaper's listener
             call.rstStream(rstStream);
         }
 
@@ -122,23 +136,20 @@ final class GrpcStreamGuard implements Http2SubProtocolSelector {
         @Override
         public Http2StreamState streamState() {
             Http2StreamState s = call.streamState();
-            if (s != Http2StreamState.HALF_CLOSED_LOCAL) {
-                return s;
+            if (s == Http2StreamState.HALF_CLOSED_LOCAL) {
+                s = clientEnded ? Http2StreamState.CLOSED : Http2StreamState.OPEN;
             }
-            if (clientEnded) {
-                if (forgetRelease != null) {
-                    forgetRelease.run();
-                    forgetRelease = null;
-                }
-                return Http2StreamState.CLOSED;
+            if (s == Http2StreamState.CLOSED) {
+                forgetRelease();
             }
-            if (forgetRelease == null) {
-                // A client that neither ends its side nor sends anything leaves this thread parked for frames
-                // until its connection ends; then it is woken.
-                Thread streamThread = Thread.currentThread();
-                forgetRelease = connectionEnd.onClose(() -> StreamReaper.release(streamThread));
+            return s;
+        }
+
+        private void forgetRelease() {
+            Runnable forget = forgetRelease.getAndSet(null);
+            if (forget != null) {
+                forget.run();
             }
-            return Http2StreamState.OPEN;
         }
 
         @Override

@@ -36,32 +36,24 @@ public final class StreamReaper {
     }
 
     /**
-     * Watches every call, unary ones too: when its client cancels it or its connection drops, the thread
-     * that started it is released as described above.
+     * Watches every call, unary ones too: when its client cancels it, the thread that started it is
+     * released as described above. ({@link GrpcStreamGuard} releases it when its connection drops.)
      */
-    public static ServerInterceptor interceptor(ConnectionTracker connections) {
+    public static ServerInterceptor interceptor() {
         return new ServerInterceptor() {
             @Override
             public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                                                              ServerCallHandler<Q, R> next) {
                 ServerCall.Listener<Q> listener = next.startCall(call, headers);
                 Thread streamThread = Thread.currentThread(); // calls start on their stream's thread
-                Runnable forget = connections.onClose(() -> cancelled(streamThread));
                 return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(listener) {
                     @Override
                     public void onCancel() {
-                        forget.run();
                         try {
                             super.onCancel();
                         } finally {
                             cancelled(streamThread);
                         }
-                    }
-
-                    @Override
-                    public void onComplete() {
-                        forget.run();
-                        super.onComplete();
                     }
                 };
             }
