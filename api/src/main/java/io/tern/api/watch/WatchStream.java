@@ -164,24 +164,25 @@ public final class WatchStream {
                 return;
             }
             ending = why;
-            closed = true;
-            queue.clear();
-            queuedBytes = 0;
-            queuedControl = 0;
-            queue.notifyAll();
+            closeLocked();
             sender.interrupt();
         }
+    }
+
+    /** Marks the stream closed and drops what it holds, waking its waiters; the caller holds the queue's lock. */
+    private void closeLocked() {
+        closed = true;
+        queue.clear();
+        queuedBytes = 0;
+        queuedControl = 0;
+        queue.notifyAll();
     }
 
     /** Ends the stream from the client's side (cancel, disconnect, half-close): every watcher goes. */
     public void close() {
         hub.removeStream(this);
         synchronized (queue) {
-            closed = true;
-            queue.clear();
-            queuedBytes = 0;
-            queuedControl = 0;
-            queue.notifyAll();
+            closeLocked();
         }
     }
 
@@ -336,11 +337,7 @@ public final class WatchStream {
             if (closed) {
                 return;
             }
-            closed = true;
-            queue.clear();
-            queuedBytes = 0;
-            queuedControl = 0;
-            queue.notifyAll();
+            closeLocked();
             sender.interrupt();
         }
         sink.closed(null);
