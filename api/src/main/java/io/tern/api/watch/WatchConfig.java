@@ -12,9 +12,10 @@ import java.time.Duration;
  * @param streamBufferBytes    encoded responses a stream may hold for a slow client before its watchers fall
  *                             back to catching up from storage
  * @param catchUpChanges       most stored changes one catch-up round reads (cut at a revision boundary)
- * @param controlStall         longest a request may wait for the client to read the answers to its earlier
- *                             ones; past it the stream ends with "too many requests" (Tern's own bound: etcd
- *                             waits for ever, and with HTTP/2 in Helidon the wait stops the whole connection)
+ * @param controlStall         longest a request may wait for room among the unsent answers while the stream
+ *                             sends nothing (its client reads nothing); past it the stream ends with "too many
+ *                             requests" (Tern's own bound: etcd waits for ever, and with HTTP/2 in Helidon the
+ *                             wait stops the whole connection)
  */
 public record WatchConfig(Duration progressInterval, int fragmentBytes, long streamBufferBytes, int catchUpChanges,
                           Duration controlStall) {
