@@ -15,9 +15,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One client's watch stream: its watchers by id, and the outbound queue a dedicated virtual thread
- * drains into the {@link WatchSink}. Requests come in through {@link #handle} and never wait for the
- * client. Event responses are accepted only while the queue is under its byte budget; past it, watchers
- * drop to catching up from storage (see {@link WatchHub}), so a client that stops reading costs a bounded
+ * drains into the {@link WatchSink}. Requests come in through {@link #handle}, which waits for the client
+ * only while {@value #CONTROL_LIMIT} answers to its requests are unsent, and at most the control stall.
+ * Event responses are accepted only while the queue is under its byte budget; past it, watchers drop to
+ * catching up from storage (see {@link WatchHub}), so a client that stops reading costs a bounded
  * amount of memory and never holds up writes or other streams.
  */
 public final class WatchStream {
