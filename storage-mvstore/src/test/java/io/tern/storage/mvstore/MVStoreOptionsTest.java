@@ -21,7 +21,7 @@ class MVStoreOptionsTest {
     @Test
     void noOptionsGiveTheDefaults() {
         assertThat(parse(Map.of())).isEqualTo(new MVStoreOptions(
-                Duration.ofMillis(100), Duration.ofSeconds(1), 16, Duration.ofSeconds(45), 50, 1024));
+                Duration.ofMillis(1000), Duration.ofSeconds(1), 16, Duration.ofSeconds(45), 50, 1024));
     }
 
     @Test
