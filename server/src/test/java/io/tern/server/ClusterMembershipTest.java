@@ -42,7 +42,11 @@ class ClusterMembershipTest {
             String leader = cluster.awaitLeader(Duration.ofSeconds(30));
             Client all = cluster.client();
             for (int i = 0; i < 300; i++) {
-                all.getKVClient().put(bs("k/" + i), bs("v" + i)).get(10, TimeUnit.SECONDS);
+                int n = i;
+                // A busy host can delay heartbeats past the election timeout; a put caught by the
+                // election fails with "leader changed", as on etcd, and is sent again.
+                Eventually.within(Duration.ofSeconds(30), () -> all.getKVClient().put(bs("k/" + n), bs("v" + n))
+                        .get(10, TimeUnit.SECONDS));
             }
             ClusterHarness.Node m4 = cluster.define("m4");
             var added = all.getClusterClient().addMember(List.of(URI.create(m4.peerUrl())), true).get(10, TimeUnit.SECONDS);

@@ -189,7 +189,7 @@ class ConnectionAbuseTest {
     private static void dropAndSettle(Drop row) throws Exception {
         TernServer server = servers.server(row.engine());
         put(servers.raw(row.engine()), "before");
-        Resources before = Resources.now(dir);
+        Resources before = Resources.now();
         List<Socket> sockets = new ArrayList<>();
         try {
             for (int i = 0; i < CONNECTIONS; i++) {
@@ -298,7 +298,7 @@ class ConnectionAbuseTest {
         RawClient client = servers.raw(row.engine());
         long lease = client.lease().leaseGrant(LeaseGrantRequest.newBuilder().setTTL(600).build()).getID();
         put(client, "before");
-        Resources before = Resources.now(dir);
+        Resources before = Resources.now();
         ExecutorService pool = Executors.newFixedThreadPool(row.channels());
         try {
             List<Future<?>> done = new ArrayList<>();
@@ -342,7 +342,7 @@ class ConnectionAbuseTest {
         String prefix = "slow-" + engine + "/";
         byte[] value = new byte[16 * 1024];
         writeAll(client.channel, prefix, value, 400); // the engine's caches fill before the baseline
-        Resources before = Resources.now(dir);
+        Resources before = Resources.now();
         long heapBefore = Resources.liveHeap();
         List<SlowWatcher> slow = List.of(new SlowWatcher(server, prefix, false), new SlowWatcher(server, prefix, true));
         try (RawClient readerChannel = new RawClient(server)) {
@@ -397,7 +397,7 @@ class ConnectionAbuseTest {
         String engine = TernHarness.ENGINES.get(0);
         TernServer server = servers.server(engine);
         put(servers.raw(engine), "before");
-        Resources before = Resources.now(dir);
+        Resources before = Resources.now();
         long heapBefore = Resources.liveHeap();
         try (SlowWatcher flood = new SlowWatcher(server, null, false)) {
             long sent = flood.progressRequests(300_000, Duration.ofSeconds(5));
@@ -484,13 +484,17 @@ class ConnectionAbuseTest {
      * {@code before} plus {@link #SLACK}.
      */
     private static void settles(Resources before, int threads, int fds) throws Exception {
-        Eventually.within(SETTLE, () -> {
-            Resources now = Resources.now(dir);
-            String what = "before: " + before + "; now: " + now + now.growthSince(before);
-            assertThat(now.platformThreads()).as(what).isLessThanOrEqualTo(before.platformThreads() + SLACK);
-            assertThat(now.virtualThreads()).as(what).isLessThanOrEqualTo(before.virtualThreads() + threads + SLACK);
-            assertThat(now.fds()).as(what).isLessThanOrEqualTo(before.fds() + fds + SLACK);
-        });
+        try {
+            Eventually.within(SETTLE, () -> {
+                Resources now = Resources.now();
+                String what = "before: " + before + "; now: " + now;
+                assertThat(now.platformThreads()).as(what).isLessThanOrEqualTo(before.platformThreads() + SLACK);
+                assertThat(now.virtualThreads()).as(what).isLessThanOrEqualTo(before.virtualThreads() + threads + SLACK);
+                assertThat(now.fds()).as(what).isLessThanOrEqualTo(before.fds() + fds + SLACK);
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\nwhere threads wait now:" + Resources.places(dir), e);
+        }
     }
 
     /** A future that fails the test if it is not done in 10 s. */

@@ -1,6 +1,7 @@
 package io.tern.server.robust;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
+import io.tern.server.LiveThreads;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,21 +16,36 @@ import java.util.stream.Stream;
  * What this JVM holds at one moment, and so what an in-process member holds beside the test's own clients:
  * platform threads, virtual threads (Helidon runs each connection and each HTTP/2 stream on one), open file
  * descriptors. The test's own grpc-java clients' threads (named {@code grpc-*}; their pools idle out after a
- * minute) are left out, Helidon's are not. {@link #places} counts the threads by the first frame of their stack outside the JDK, which
- * names what a leaked thread is waiting in.
+ * minute) are left out, Helidon's are not.
  */
-record Resources(int platformThreads, int virtualThreads, long fds, Map<String, Integer> places) {
+record Resources(int platformThreads, int virtualThreads, long fds) {
 
-    /** Takes a full thread dump (the only view that lists virtual threads) and counts /proc/self/fd. */
-    static Resources now(Path scratch) {
+    /** Counts live threads from the JDK's thread containers (no stack walks) and /proc/self/fd. */
+    static Resources now() {
+        int platform = 0;
+        int virtual = 0;
+        for (Thread t : LiveThreads.all()) {
+            if (t.isVirtual()) {
+                virtual++;
+            } else if (!t.getName().startsWith("grpc-")) {
+                platform++;
+            }
+        }
+        return new Resources(platform, virtual, openFds());
+    }
+
+    /**
+     * For a failure message: the threads of a full thread dump counted by the first frame of their stack
+     * outside the JDK, which names what a leaked thread waits in. Taken only once a check has failed, as
+     * a dump walks every virtual thread's stack (see {@link LiveThreads}).
+     */
+    static String places(Path scratch) {
         Path dump = scratch.resolve("threads-" + System.nanoTime() + ".txt");
         try {
             ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
                     .dumpThreads(dump.toString(), HotSpotDiagnosticMXBean.ThreadDumpFormat.TEXT_PLAIN);
             String text = Files.readString(dump);
             Files.delete(dump);
-            int platform = 0;
-            int virtual = 0;
             Map<String, Integer> places = new TreeMap<>();
             for (String block : text.split("\n\n")) {
                 String[] lines = block.strip().split("\n");
@@ -37,14 +53,12 @@ record Resources(int platformThreads, int virtualThreads, long fds, Map<String, 
                     continue; // not a thread, or one of the test's own grpc-java client threads
                 }
                 boolean isVirtual = lines[0].matches("#\\d+ \".*\" virtual( .*)?");
-                if (isVirtual) {
-                    virtual++;
-                } else {
-                    platform++;
-                }
                 places.merge((isVirtual ? "v " : "p ") + place(lines), 1, Integer::sum);
             }
-            return new Resources(platform, virtual, openFds(), places);
+            StringBuilder out = new StringBuilder();
+            places.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()).limit(20)
+                    .forEach(e -> out.append("\n  ").append(e.getValue()).append(' ').append(e.getKey()));
+            return out.toString();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -64,18 +78,6 @@ record Resources(int platformThreads, int virtualThreads, long fds, Map<String, 
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /** The places that hold more threads now than in {@code before}, for a failure message. */
-    String growthSince(Resources before) {
-        StringBuilder out = new StringBuilder();
-        places.forEach((where, n) -> {
-            int was = before.places.getOrDefault(where, 0);
-            if (n > was) {
-                out.append("\n  +").append(n - was).append(' ').append(where);
-            }
-        });
-        return out.toString();
     }
 
     @Override
