@@ -39,18 +39,14 @@ public final class KvStore implements AutoCloseable {
     /** Serializes engine writes between the apply thread and the compactor. */
     private final ReentrantLock writeLock = new ReentrantLock();
     private final KvStoreCompaction compaction;
-    /** The apply thread's: read and updated by write transactions only. */
-    private final KeyIndex index;
-    private volatile boolean closed;
     private volatile long currentRevision;
     private volatile long compactRevision;
     private volatile long appliedIndex;
     private volatile long keys;
     private boolean writing;
 
-    private KvStore(StorageEngine engine, Failpoints failpoints, long indexBudgetBytes) {
+    private KvStore(StorageEngine engine, Failpoints failpoints) {
         this.engine = engine;
-        this.index = new KeyIndex(indexBudgetBytes);
         this.currentRevision = Math.max(1, readMeta(META_REVISION));
         this.compactRevision = readMeta(META_COMPACT);
         this.appliedIndex = readMeta(META_APPLIED);
@@ -64,17 +60,9 @@ public final class KvStore implements AutoCloseable {
         return open(engine, Failpoints.NONE);
     }
 
-    /**
-     * As {@link #open(StorageEngine)}, passing the compaction's failpoint in {@code failpoints}. The key
-     * index may take an eighth of the heap.
-     */
+    /** As {@link #open(StorageEngine)}, passing the compaction's failpoint in {@code failpoints}. */
     public static KvStore open(StorageEngine engine, Failpoints failpoints) {
-        return open(engine, failpoints, Runtime.getRuntime().maxMemory() / 8);
-    }
-
-    /** As {@link #open(StorageEngine, Failpoints)}, with a key index of at most {@code indexBudgetBytes}. */
-    static KvStore open(StorageEngine engine, Failpoints failpoints, long indexBudgetBytes) {
-        KvStore store = new KvStore(engine, failpoints, indexBudgetBytes);
+        KvStore store = new KvStore(engine, failpoints);
         if (store.compaction.finished() < store.compactRevision) {
             store.compaction.schedule(store.compactRevision);
         }
@@ -235,7 +223,7 @@ public final class KvStore implements AutoCloseable {
             throw new IllegalStateException("a write transaction is already open at revision " + currentRevision);
         }
         writing = true;
-        return new KvStoreTxn(this, engine, index, currentRevision, compactRevision);
+        return new KvStoreTxn(this, engine, currentRevision, compactRevision);
     }
 
     /**
@@ -243,7 +231,7 @@ public final class KvStore implements AutoCloseable {
      * used; it is never committed.
      */
     public KvStoreTxn beginRead() {
-        return new KvStoreTxn(null, engine, null, currentRevision, compactRevision);
+        return new KvStoreTxn(null, engine, currentRevision, compactRevision);
     }
 
     /** The future of the physical compaction up to {@code revision}, done when its versions are gone. */
@@ -252,7 +240,7 @@ public final class KvStore implements AutoCloseable {
     }
 
     void commit(WriteBatch batch, long revision, long compact, long applied, boolean compactionScheduled,
-                long keyDelta, java.util.Map<KeyIndex.Key, KeyIndex.Latest> newest) {
+                long keyDelta) {
         batch.put(META_REVISION, KeyLayout.encodeLong(revision));
         if (keyDelta != 0) {
             batch.put(META_KEYS, KeyLayout.encodeLong(keys + keyDelta));
@@ -262,7 +250,6 @@ public final class KvStore implements AutoCloseable {
             batch.put(META_COMPACT, KeyLayout.encodeLong(compact));
         }
         write(batch);
-        index.committed(newest);
         currentRevision = revision;
         compactRevision = compact;
         appliedIndex = applied;
@@ -290,27 +277,6 @@ public final class KvStore implements AutoCloseable {
         return engine;
     }
 
-    /**
-     * The version a change of {@code key} at {@code revision} replaced, for a watcher's prev_kv: the newest
-     * version below it. Null when there is none, it is a tombstone, its revision is compacted (as etcd's
-     * watch finds it), or this store was closed (a snapshot install replaced it).
-     */
-    byte[][] replacedVersion(byte[] key, long revision) {
-        byte[][] prev;
-        try {
-            prev = VersionScan.latest(engine, key, revision - 1);
-        } catch (RuntimeException e) {
-            if (closed) {
-                return null;
-            }
-            throw e;
-        }
-        if (prev == null || VersionRecord.isTombstone(prev[1]) || revision - 1 < compactRevision || closed) {
-            return null;
-        }
-        return prev;
-    }
-
     private long readMeta(byte[] key) {
         byte[] v = engine.get(key);
         return v == null ? 0 : KeyLayout.decodeLong(v);
@@ -319,7 +285,6 @@ public final class KvStore implements AutoCloseable {
     /** Stops background compaction (it resumes on the next open) and closes the engine. */
     @Override
     public void close() {
-        closed = true;
         compaction.close();
         engine.close();
     }

@@ -13,9 +13,7 @@ import io.tern.spi.storage.StorageEngine;
 import io.tern.spi.storage.WriteBatch;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * One storage batch of write operations, spanning the log entries of one apply call. Each entry is a
@@ -42,21 +40,9 @@ public final class KvStoreTxn {
 
     /** Keys made live minus keys deleted so far. */
     private long keyDelta;
-    /** The store's key index (null in a read-only transaction, which reads storage as published). */
-    private final KeyIndex index;
-    /** Each key this transaction wrote: its newest version, or null once deleted; the index takes it on commit. */
-    private final Map<KeyIndex.Key, KeyIndex.Latest> newest = new HashMap<>();
 
-    /**
-     * The newest live version of a key as a put or delete needs it; {@code record} is its stored form when
-     * already read, else null (only the key index was asked).
-     */
-    private record Live(KeyIndex.Latest latest, byte[] record) {
-    }
-
-    KvStoreTxn(KvStore store, StorageEngine engine, KeyIndex index, long revision, long compact) {
+    KvStoreTxn(KvStore store, StorageEngine engine, long revision, long compact) {
         this.store = store;
-        this.index = index;
         this.view = batch.over(engine);
         this.revision = revision;
         this.compact = compact;
@@ -119,21 +105,17 @@ public final class KvStoreTxn {
         requireWritable();
         checkPut(r);
         byte[] key = r.getKey().toByteArray();
-        Live prev = latestLive(key);
-        KeyIndex.Latest before = prev == null ? null : prev.latest();
-        // The replaced value is read only when the request needs it.
-        VersionRecord prevRecord = prev != null && (r.getIgnoreValue() || r.getPrevKv())
-                ? VersionRecord.decode(recordOf(key, prev)) : null;
+        byte[][] prev = latestLive(key);
+        VersionRecord prevRecord = prev == null ? null : VersionRecord.decode(prev[1]);
         byte[] value = r.getIgnoreValue() ? prevRecord.value() : r.getValue().toByteArray();
-        long lease = r.getIgnoreLease() ? before.lease() : r.getLease();
-        long create = before == null ? entryRevision : before.createRevision();
-        long version = before == null ? 1 : before.version() + 1;
+        long lease = r.getIgnoreLease() ? prevRecord.lease() : r.getLease();
+        long create = prevRecord == null ? entryRevision : prevRecord.createRevision();
+        long version = prevRecord == null ? 1 : prevRecord.version() + 1;
         byte[] prefix = KeyLayout.keyPrefix(key);
         byte[] record = VersionRecord.live(create, version, lease, value);
         batch.put(KeyLayout.versionKey(prefix, entryRevision), record);
         batch.put(KeyLayout.changeKey(entryRevision, sub++), key);
-        newest.put(new KeyIndex.Key(key), new KeyIndex.Latest(entryRevision, create, version, lease));
-        long prevLease = before == null ? 0 : before.lease();
+        long prevLease = prevRecord == null ? 0 : prevRecord.lease();
         if (prevLease != lease) {
             if (prevLease != 0) {
                 batch.delete(KeyLayout.attachedKey(prevLease, key));
@@ -145,10 +127,11 @@ public final class KvStoreTxn {
         if (prev == null) {
             keyDelta++;
         }
-        changes.add(change(key, record, prev));
+        changes.add(new KvChange(key, entryRevision, record, prev == null ? null : prev[1],
+                prev == null ? 0 : KeyLayout.versionMain(prev[0])));
         PutResponse.Builder out = PutResponse.newBuilder();
         if (r.getPrevKv() && prevRecord != null) {
-            out.setPrevKv(prevRecord.toKeyValue(key, before.modRevision(), false));
+            out.setPrevKv(prevRecord.toKeyValue(key, KeyLayout.versionMain(prev[0]), false));
         }
         return out;
     }
@@ -169,9 +152,7 @@ public final class KvStoreTxn {
         });
         for (byte[][] d : doomed) {
             byte[] userKey = KeyLayout.userKey(d[0]);
-            VersionRecord live = VersionRecord.decode(d[1]);
-            tombstone(userKey, new Live(new KeyIndex.Latest(KeyLayout.versionMain(d[0]), live.createRevision(),
-                    live.version(), live.lease()), d[1]));
+            tombstone(userKey, d);
             if (r.getPrevKv()) {
                 out.addPrevKvs(VersionRecord.decode(d[1]).toKeyValue(userKey, KeyLayout.versionMain(d[0]), false));
             }
@@ -180,29 +161,18 @@ public final class KvStoreTxn {
         return out;
     }
 
-    /** Deletes the live version {@code live} of {@code userKey} at the open entry's revision. */
-    private void tombstone(byte[] userKey, Live live) {
+    /** Deletes the live version {@code live} (storage key, record) of {@code userKey} at the open entry's revision. */
+    private void tombstone(byte[] userKey, byte[][] live) {
         byte[] prefix = KeyLayout.keyPrefix(userKey);
         batch.put(KeyLayout.versionKey(prefix, entryRevision), VersionRecord.TOMBSTONE_BYTES);
         batch.put(KeyLayout.changeKey(entryRevision, sub++), userKey);
-        newest.put(new KeyIndex.Key(userKey), null);
-        long lease = live.latest().lease();
+        long lease = VersionRecord.decode(live[1]).lease();
         if (lease != 0) {
             batch.delete(KeyLayout.attachedKey(lease, userKey));
         }
         keyDelta--;
-        changes.add(change(userKey, VersionRecord.TOMBSTONE_BYTES, live));
-    }
-
-    /** The change the open entry makes to {@code key}, replacing {@code prev} (null: the key was not live). */
-    private KvChange change(byte[] key, byte[] record, Live prev) {
-        if (prev == null) {
-            return new KvChange(key, entryRevision, record, null, 0);
-        }
-        if (prev.record() == null) {
-            return KvChange.replacingUnread(key, entryRevision, record, store);
-        }
-        return new KvChange(key, entryRevision, record, prev.record(), prev.latest().modRevision());
+        changes.add(new KvChange(userKey, entryRevision, VersionRecord.TOMBSTONE_BYTES, live[1],
+                KeyLayout.versionMain(live[0])));
     }
 
     /** Records lease {@code id} with its granted TTL; fails with etcd's error when it exists. */
@@ -226,8 +196,8 @@ public final class KvStoreTxn {
             throw EtcdError.LEASE_NOT_FOUND.exception();
         }
         for (byte[] key : KvStoreLeases.attachedKeys(view, id)) {
-            Live live = latestLive(key);
-            if (live == null || live.latest().lease() != id) {
+            byte[][] live = latestLive(key);
+            if (live == null || VersionRecord.decode(live[1]).lease() != id) {
                 throw new IllegalStateException("lease " + Long.toHexString(id) + " lists key "
                         + KeyLayout.describe(key) + " whose live version is not attached to it");
             }
@@ -305,8 +275,8 @@ public final class KvStoreTxn {
 
     /** The newest live version of {@code key} as seen inside this transaction, or null. */
     public KeyValue get(byte[] key) {
-        Live e = latestLive(key);
-        return e == null ? null : VersionRecord.decode(recordOf(key, e)).toKeyValue(key, e.latest().modRevision(), false);
+        byte[][] e = latestLive(key);
+        return e == null ? null : VersionRecord.decode(e[1]).toKeyValue(key, KeyLayout.versionMain(e[0]), false);
     }
 
     /**
@@ -328,7 +298,7 @@ public final class KvStoreTxn {
         if (store == null) {
             throw new IllegalStateException("a read-only transaction cannot commit");
         }
-        store.commit(batch, revision, compact, appliedIndex, compactionScheduled, keyDelta, newest);
+        store.commit(batch, revision, compact, appliedIndex, compactionScheduled, keyDelta);
     }
 
     /** Gives up the transaction without writing (the apply thread is failing). */
@@ -344,43 +314,8 @@ public final class KvStoreTxn {
         }
     }
 
-    /**
-     * The newest live version of {@code key} as seen inside this transaction, or null: from this
-     * transaction's own writes, else the key index, else storage.
-     */
-    private Live latestLive(byte[] key) {
-        if (index != null) {
-            KeyIndex.Key k = new KeyIndex.Key(key);
-            if (newest.containsKey(k)) {
-                KeyIndex.Latest mine = newest.get(k);
-                return mine == null ? null : new Live(mine, null);
-            }
-            KeyIndex.Latest known = index.get(k);
-            if (known != null) {
-                return new Live(known, null);
-            }
-        }
+    private byte[][] latestLive(byte[] key) {
         byte[][] e = VersionScan.latest(view, key, Long.MAX_VALUE >>> 1);
-        if (e == null || VersionRecord.isTombstone(e[1])) {
-            return null;
-        }
-        VersionRecord r = VersionRecord.decode(e[1]);
-        return new Live(new KeyIndex.Latest(KeyLayout.versionMain(e[0]), r.createRevision(), r.version(), r.lease()),
-                e[1]);
-    }
-
-    /** The stored form of {@code live}, read from storage (or this transaction's writes) when not read yet. */
-    private byte[] recordOf(byte[] key, Live live) {
-        if (live.record() != null) {
-            return live.record();
-        }
-        long mod = live.latest().modRevision();
-        byte[] stored = view.get(KeyLayout.versionKey(KeyLayout.keyPrefix(key), mod));
-        if (stored == null || VersionRecord.isTombstone(stored)) {
-            throw new IllegalStateException("the key index places key " + KeyLayout.describe(key)
-                    + "'s live version at revision " + mod + " but storage holds " + (stored == null ? "nothing" : "a tombstone")
-                    + " there");
-        }
-        return stored;
+        return e == null || VersionRecord.isTombstone(e[1]) ? null : e;
     }
 }

@@ -363,7 +363,7 @@ public final class WatchHub implements KvStateMachine.CommitListener, AutoClosea
                     return false; // stop on a revision boundary
                 }
                 read[0]++;
-                read[1] += c.heldBytes();
+                read[1] += c.key().length + c.record().length + (c.prevRecord() == null ? 0 : c.prevRecord().length);
                 last[0] = c.revision();
                 for (Watcher w : ready) {
                     match(matched, w, c);
