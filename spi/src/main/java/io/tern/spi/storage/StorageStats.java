@@ -3,7 +3,8 @@ package io.tern.spi.storage;
 /**
  * Size figures of an engine.
  *
- * @param totalBytes bytes the engine occupies on disk (etcd's {@code dbSize})
+ * @param totalBytes bytes the engine occupies on disk (etcd's {@code dbSize}), counting every written batch at
+ *                   once, before the engine's own sync or commit stores it: the backend quota reads it
  * @param inUseBytes bytes holding live data, an engine's best estimate (etcd's {@code dbSizeInUse});
  *                   never more than {@code totalBytes}
  */

@@ -312,7 +312,9 @@ final class MVStoreStorageEngine implements StorageEngine {
 
     /**
      * The file's size, and that size scaled by MVStore's two fill rates: the share of the file's blocks that
-     * chunks occupy, and the share of the chunks' bytes that live pages hold. Reflects committed data only.
+     * chunks occupy, and the share of the chunks' bytes that live pages hold. Both add the pages written since
+     * the last commit (MVStore's count of unsaved memory): batches within one commit interval count at once,
+     * as the backend quota needs.
      */
     @Override
     public StorageStats stats() {
@@ -320,9 +322,10 @@ final class MVStoreStorageEngine implements StorageEngine {
         try {
             ensureUsable("stats");
             FileStore<?> fileStore = store.getFileStore();
-            long total = fileStore.size();
-            long live = total * store.getFillRate() / 100 * fileStore.getChunksFillRate() / 100;
-            return new StorageStats(total, Math.min(live, total));
+            long unsaved = Math.max(0, store.getUnsavedMemory());
+            long stored = fileStore.size();
+            long live = stored * store.getFillRate() / 100 * fileStore.getChunksFillRate() / 100;
+            return new StorageStats(stored + unsaved, Math.min(live, stored) + unsaved);
         } catch (RuntimeException e) {
             throw e instanceof StorageException se ? se : readFailure("stats", e);
         } finally {
