@@ -120,14 +120,14 @@ class ClusterMembershipTest {
 
             ClusterHarness.Node moved = cluster.movePeer(mover);
             viaLeader.getClusterClient().updateMember(id, List.of(URI.create(moved.peerUrl()))).get(10, TimeUnit.SECONDS);
-            viaLeader.getKVClient().put(bs("while-away"), bs("1")).get(10, TimeUnit.SECONDS);
+            ThroughElections.await(() -> viaLeader.getKVClient().put(bs("while-away"), bs("1")));
             cluster.restart(mover);
             cluster.awaitServing(mover, Duration.ofSeconds(60));
 
             Client there = cluster.client(mover);
             Eventually.within(Duration.ofSeconds(30), () -> assertThat(there.getKVClient().get(bs("while-away"),
                     GetOption.builder().withSerializable(true).build()).get(5, TimeUnit.SECONDS).getKvs()).hasSize(1));
-            viaLeader.getKVClient().put(bs("after-move"), bs("2")).get(10, TimeUnit.SECONDS);
+            ThroughElections.await(() -> viaLeader.getKVClient().put(bs("after-move"), bs("2")));
             Eventually.within(Duration.ofSeconds(30), () -> assertThat(there.getKVClient().get(bs("after-move"),
                     GetOption.builder().withSerializable(true).build()).get(5, TimeUnit.SECONDS).getKvs()).hasSize(1));
             assertThat(member(viaLeader, mover).getPeerURIs()).containsExactly(URI.create(moved.peerUrl()));
@@ -192,7 +192,7 @@ class ClusterMembershipTest {
                     .moveLeader(targetId).get(10, TimeUnit.SECONDS));
             assertThat(notLeader).hasMessageContaining("etcdserver: not leader");
             viaLeader.getMaintenanceClient().moveLeader(targetId).get(20, TimeUnit.SECONDS);
-            assertThat(cluster.awaitLeader(Duration.ofSeconds(10))).isEqualTo(target);
+            assertThat(cluster.awaitLeader(ThroughElections.LIMIT)).isEqualTo(target);
 
             // Members announce their client URLs once they serve, through whoever leads: allow for that.
             Eventually.within(Duration.ofSeconds(15), () -> {

@@ -29,6 +29,8 @@ class ClusterTest {
     }
 
     static final GetOption SERIALIZABLE = GetOption.builder().withSerializable(true).build();
+    /** The lease of the keep-alive test, in seconds: long enough that a stall of the busy host does not expire it. */
+    private static final long TTL = 6;
 
     @ParameterizedTest
     @MethodSource("engines")
@@ -51,8 +53,13 @@ class ClusterTest {
                 StatusResponse status = c.getMaintenanceClient().statusMember(cluster.node(name).clientUrl())
                         .get(10, TimeUnit.SECONDS);
                 assertThat(status.getHeader().getMemberId()).as("header member id of " + name).isEqualTo(self.getId());
-                assertThat(members.stream().filter(m -> m.getId() == status.getLeader()).findFirst().orElseThrow()
-                        .getName()).isEqualTo(leader);
+                // The leader every member names; an election on a busy host may have changed it since.
+                Eventually.within(ThroughElections.LIMIT, () -> {
+                    long named = c.getMaintenanceClient().statusMember(cluster.node(name).clientUrl())
+                            .get(10, TimeUnit.SECONDS).getLeader();
+                    assertThat(members.stream().filter(m -> m.getId() == named).findFirst().orElseThrow()
+                            .getName()).isEqualTo(cluster.awaitLeader(ThroughElections.LIMIT));
+                });
                 assertThat(status.getRaftIndex()).isPositive();
                 assertThat(status.getHeader().getRaftTerm()).isPositive();
                 ids.add(self.getId());
@@ -66,7 +73,8 @@ class ClusterTest {
             for (String writer : cluster.names()) {
                 Client w = cluster.client(writer);
                 for (int i = 0; i < 20; i++) {
-                    var put = w.getKVClient().put(bs(writer + "/" + i), bs("v" + i)).get(10, TimeUnit.SECONDS);
+                    int n = i;
+                    var put = ThroughElections.await(() -> w.getKVClient().put(bs(writer + "/" + n), bs("v" + n)));
                     // The member that took the write has applied it: a serializable read there sees it.
                     List<KeyValue> local = w.getKVClient().get(bs(writer + "/" + i), SERIALIZABLE).get(10, TimeUnit.SECONDS).getKvs();
                     assertThat(local).extracting(kv -> kv.getModRevision()).containsExactly(put.getHeader().getRevision());
@@ -75,8 +83,8 @@ class ClusterTest {
             for (String reader : cluster.names()) {
                 Client r = cluster.client(reader);
                 for (String writer : cluster.names()) {
-                    var got = r.getKVClient().get(bs(writer + "/"),
-                            GetOption.builder().isPrefix(true).build()).get(10, TimeUnit.SECONDS);
+                    var got = ThroughElections.await(() -> r.getKVClient().get(bs(writer + "/"),
+                            GetOption.builder().isPrefix(true).build()));
                     assertThat(got.getKvs()).as(reader + " reads what " + writer + " wrote").hasSize(20);
                     assertThat(str(got.getKvs().get(0).getValue())).isEqualTo("v0");
                 }
@@ -85,7 +93,8 @@ class ClusterTest {
             // HashKV at one revision is the same on every member, before and after a compaction (whose
             // physical part each member runs at its own pace).
             Client any = cluster.client(leader);
-            long rev = any.getKVClient().put(bs("hash/last"), bs("x")).get(10, TimeUnit.SECONDS).getHeader().getRevision();
+            long rev = ThroughElections.await(() -> any.getKVClient().put(bs("hash/last"), bs("x"))).getHeader()
+                    .getRevision();
             for (boolean compacted : new boolean[] {false, true}) {
                 if (compacted) {
                     any.getKVClient().compact(rev - 10).get(10, TimeUnit.SECONDS);
@@ -119,19 +128,26 @@ class ClusterTest {
             var raise = io.tern.api.proto.etcdserverpb.AlarmRequest.newBuilder()
                     .setAction(io.tern.api.proto.etcdserverpb.AlarmRequest.AlarmAction.ACTIVATE).setMemberID(42)
                     .setAlarm(io.tern.api.proto.etcdserverpb.AlarmType.NOSPACE).build();
-            assertThat(alarm(cluster, followers.get(0), raise).getAlarmsCount()).isEqualTo(1);
+            assertThat(ThroughElections.retry(() -> alarm(cluster, followers.get(0), raise)).getAlarmsCount())
+                    .isEqualTo(1);
             for (String name : cluster.names()) {
                 Eventually.within(Duration.ofSeconds(10), () -> assertThat(alarm(cluster, name,
                         io.tern.api.proto.etcdserverpb.AlarmRequest.getDefaultInstance()).getAlarmsList())
                         .extracting(a -> a.getMemberID()).containsExactly(42L));
             }
-            assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> cluster.client(leader).getKVClient()
-                    .put(bs("while/raised"), bs("x")).get(10, TimeUnit.SECONDS)))
+            assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> ThroughElections.await(() -> cluster
+                    .client(leader).getKVClient().put(bs("while/raised"), bs("x")))))
                     .hasMessageContaining("etcdserver: mvcc: database space exceeded");
-            assertThat(alarm(cluster, followers.get(1), raise.toBuilder()
-                    .setAction(io.tern.api.proto.etcdserverpb.AlarmRequest.AlarmAction.DEACTIVATE).build())
-                    .getAlarmsCount()).isEqualTo(1);
-            cluster.client(followers.get(0)).getKVClient().put(bs("after/disarm"), bs("x")).get(10, TimeUnit.SECONDS);
+            // Sent again after an election, a disarm already applied answers with no alarm: the members' lists
+            // say whether it took.
+            ThroughElections.retry(() -> alarm(cluster, followers.get(1), raise.toBuilder()
+                    .setAction(io.tern.api.proto.etcdserverpb.AlarmRequest.AlarmAction.DEACTIVATE).build()));
+            for (String name : cluster.names()) {
+                Eventually.within(Duration.ofSeconds(10), () -> assertThat(alarm(cluster, name,
+                        io.tern.api.proto.etcdserverpb.AlarmRequest.getDefaultInstance()).getAlarmsList())
+                        .as("alarms on %s after the disarm", name).isEmpty());
+            }
+            ThroughElections.await(() -> cluster.client(followers.get(0)).getKVClient().put(bs("after/disarm"), bs("x")));
         }
     }
 
@@ -161,7 +177,8 @@ class ClusterTest {
             assertThat(stray.waitFor(60, TimeUnit.SECONDS)).as("the stray member exits").isTrue();
             assertThat(stray.exitValue()).isNotZero();
             assertThat(java.nio.file.Files.readString(cluster.log("m4"))).contains("cluster ID mismatch");
-            assertThat(ClusterHarness.etcdctl(cluster.endpoints("m1", "m2", "m3"), "put", "still", "fine").exit()).isZero();
+            assertThat(ThroughElections.etcdctl(cluster.endpoints("m1", "m2", "m3"), "put", "still", "fine").exit())
+                    .isZero();
         }
     }
 
@@ -176,27 +193,30 @@ class ClusterTest {
             String leader = cluster.awaitLeader(Duration.ofSeconds(30));
             String follower = cluster.names().stream().filter(n -> !n.equals(leader)).findFirst().orElseThrow();
             Client c = cluster.client(follower);
-            long id = c.getLeaseClient().grant(3).get(10, TimeUnit.SECONDS).getID();
-            c.getKVClient().put(bs("leased"), bs("x"), io.etcd.jetcd.options.PutOption.builder().withLeaseId(id).build())
-                    .get(10, TimeUnit.SECONDS);
-            long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            long id = ThroughElections.await(() -> c.getLeaseClient().grant(TTL)).getID();
+            ThroughElections.await(() -> c.getKVClient().put(bs("leased"), bs("x"),
+                    io.etcd.jetcd.options.PutOption.builder().withLeaseId(id).build()));
+            // Keep-alives for twice the TTL, a third of it apart. One refused by an election is sent again
+            // (etcd's keep-alive loop goes on the same way); one that is not refused must answer the full TTL.
+            long until = System.nanoTime() + Duration.ofSeconds(2 * TTL).toNanos();
             while (System.nanoTime() < until) {
-                assertThat(c.getLeaseClient().keepAliveOnce(id).get(10, TimeUnit.SECONDS).getTTL()).isEqualTo(3);
-                Thread.sleep(700);
+                assertThat(ThroughElections.await(() -> c.getLeaseClient().keepAliveOnce(id)).getTTL()).isEqualTo(TTL);
+                Thread.sleep(TTL * 1000 / 3);
             }
-            var ttl = c.getLeaseClient().timeToLive(id, io.etcd.jetcd.options.LeaseOption.builder().withAttachedKeys().build())
-                    .get(10, TimeUnit.SECONDS);
-            assertThat(ttl.getTTL()).as("remaining TTL from the leader").isBetween(1L, 3L);
-            assertThat(ttl.getGrantedTTL()).isEqualTo(3);
+            var ttl = ThroughElections.await(() -> c.getLeaseClient().timeToLive(id,
+                    io.etcd.jetcd.options.LeaseOption.builder().withAttachedKeys().build()));
+            // A new leader's lessor extends every lease by an election timeout (etcd's promote).
+            assertThat(ttl.getTTL()).as("remaining TTL from the leader").isBetween(1L, TTL + 2);
+            assertThat(ttl.getGrantedTTL()).isEqualTo(TTL);
             assertThat(ttl.getKeys()).extracting(TernHarness::str).containsExactly("leased");
             assertThat(c.getKVClient().get(bs("leased")).get(10, TimeUnit.SECONDS).getKvs()).as("kept alive past its TTL").hasSize(1);
             for (String name : cluster.names()) {
                 Client m = cluster.client(name);
-                Eventually.within(Duration.ofSeconds(15), () -> assertThat(m.getKVClient().get(bs("leased"))
+                Eventually.within(ThroughElections.LIMIT, () -> assertThat(m.getKVClient().get(bs("leased"))
                         .get(10, TimeUnit.SECONDS).getKvs()).as("expired on " + name).isEmpty());
             }
-            assertThat(c.getLeaseClient().timeToLive(id, io.etcd.jetcd.options.LeaseOption.DEFAULT)
-                    .get(10, TimeUnit.SECONDS).getTTL()).isEqualTo(-1);
+            assertThat(ThroughElections.await(() -> c.getLeaseClient().timeToLive(id,
+                    io.etcd.jetcd.options.LeaseOption.DEFAULT)).getTTL()).isEqualTo(-1);
         }
     }
 }

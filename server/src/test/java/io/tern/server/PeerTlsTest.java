@@ -100,7 +100,8 @@ class PeerTlsTest {
 
     private static void assertReplicates(ClusterHarness cluster) throws Exception {
         String key = "peer-tls/" + System.nanoTime();
-        cluster.client("m1").getKVClient().put(bs(key), bs("v")).get(20, TimeUnit.SECONDS);
+        cluster.awaitLeader(ThroughElections.LIMIT);
+        ThroughElections.await(() -> cluster.client("m1").getKVClient().put(bs(key), bs("v")));
         for (String m : List.of("m2", "m3")) {
             Client c = cluster.client(m);
             Eventually.within(Duration.ofSeconds(20), () -> assertThat(c.getKVClient()
@@ -134,8 +135,11 @@ class PeerTlsTest {
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(kmf.getKeyManagers(), trust, null);
         try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port)) {
-            s.setSoTimeout(3000);
+            // Generous on a busy host: a handshake cut short would count an admitted dialer as refused, and a
+            // refusal later than the read's wait would count a refused one as admitted.
+            s.setSoTimeout(15_000);
             s.startHandshake();
+            s.setSoTimeout(5_000);
             try {
                 return s.getInputStream().read() != -1;
             } catch (java.net.SocketTimeoutException stillOpen) {
