@@ -134,10 +134,9 @@ public final class KvStateMachine implements StateMachine {
         long last = applied;
         try {
             for (LogEntry e : entries) {
-                // Commands of one log entry share its index; none may be at or below what the store holds.
-                if (e.index() <= applied || e.index() < last) {
+                if (e.index() <= last) {
                     throw new IllegalStateException("log entry " + e.index() + " handed over again; the store has applied "
-                            + applied + ", this batch up to " + last);
+                            + last);
                 }
                 results.add(applyOne(s, txn, e, afterCommit, membership));
                 last = e.index();
