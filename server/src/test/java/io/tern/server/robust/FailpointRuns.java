@@ -83,7 +83,8 @@ final class FailpointRuns {
             for (int i = 0; i < FILL_PUTS; i++) {
                 String key = FILL + (i % 30);
                 String value = "v" + i;
-                putThroughElection(kv, key, value);
+                // The member just killed may have been the leader: the others need an election.
+                io.tern.server.ThroughElections.await(() -> kv.put(bytes(key), bytes(value)));
                 filled.put(key, value);
             }
             String url = cluster.node(others.get(0)).clientUrl();
@@ -94,25 +95,6 @@ final class FailpointRuns {
             awaitTrue(Duration.ofSeconds(30), () -> latestSnapshot(snapshots) >= index - SNAPSHOT_ENTRIES,
                     () -> other + " took no raft snapshot near index " + index + " (latest "
                             + latestSnapshot(snapshots) + ")");
-        }
-    }
-
-    /**
-     * Puts {@code key}, trying again while the members answer UNAVAILABLE: the member just killed may have been
-     * the leader, and the others need an election (jetcd's own three quick retries can all fall inside it).
-     */
-    private static void putThroughElection(KV kv, String key, String value) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (true) {
-            try {
-                kv.put(bytes(key), bytes(value)).get(10, TimeUnit.SECONDS);
-                return;
-            } catch (java.util.concurrent.ExecutionException e) {
-                if (!String.valueOf(e.getCause()).contains("UNAVAILABLE") || System.nanoTime() > deadline) {
-                    throw e;
-                }
-                Thread.sleep(200);
-            }
         }
     }
 
