@@ -134,9 +134,10 @@ public final class KvStateMachine implements StateMachine {
         long last = applied;
         try {
             for (LogEntry e : entries) {
-                if (e.index() <= last) {
+                // Commands of one log entry share its index; none may be at or below what the store holds.
+                if (e.index() <= applied || e.index() < last) {
                     throw new IllegalStateException("log entry " + e.index() + " handed over again; the store has applied "
-                            + last);
+                            + applied + ", this batch up to " + last);
                 }
                 results.add(applyOne(s, txn, e, afterCommit, membership));
                 last = e.index();

@@ -38,7 +38,8 @@ final class FsmAdapter extends StateMachineAdapter {
     private volatile long term;
     /** The term of the last entry applied (or found already applied); see {@link #currentTermApplied}. */
     private volatile long appliedTerm;
-    private long lastSnapshotIndex;
+    /** Commands applied since the last snapshot was triggered (or loaded, or since start). */
+    private long commandsSinceSnapshot;
     /** Why the last snapshot load failed, for the member's start-up error; null when none did. */
     private volatile String loadFailure;
 
@@ -49,7 +50,6 @@ final class FsmAdapter extends StateMachineAdapter {
         this.snapshotCount = snapshotCount;
         this.snapshotTrigger = snapshotTrigger;
         this.saver = saver;
-        this.lastSnapshotIndex = stateMachine.appliedIndex();
     }
 
     long term() {
@@ -72,7 +72,9 @@ final class FsmAdapter extends StateMachineAdapter {
     @Override
     public void onApply(Iterator iter) {
         List<LogEntry> entries = new ArrayList<>();
+        // Per log entry handed over: its closure, and where its commands start in entries (a pack holds several).
         List<Closure> dones = new ArrayList<>();
+        List<Integer> starts = new ArrayList<>();
         long durable = stateMachine.appliedIndex();
         while (iter.hasNext()) {
             if (iter.getIndex() <= durable) {
@@ -96,9 +98,24 @@ final class FsmAdapter extends StateMachineAdapter {
                 iter.next();
                 continue;
             }
-            byte[] bytes = new byte[data.remaining()];
-            data.duplicate().get(bytes);
-            entries.add(new LogEntry(iter.getIndex(), iter.getTerm(), bytes));
+            starts.add(entries.size());
+            if (Packer.packed(data)) {
+                List<byte[]> commands;
+                try {
+                    commands = Packer.commands(data, iter.getIndex());
+                } catch (IllegalStateException e) {
+                    LOG.log(System.Logger.Level.ERROR, "cannot read log entry " + iter.getIndex() + "; stopping", e);
+                    iter.setErrorAndRollback(dones.size(), new Status(RaftError.ESTATEMACHINE, "%s", e.getMessage()));
+                    return;
+                }
+                for (byte[] c : commands) {
+                    entries.add(new LogEntry(iter.getIndex(), iter.getTerm(), c));
+                }
+            } else {
+                byte[] bytes = new byte[data.remaining()];
+                data.duplicate().get(bytes);
+                entries.add(new LogEntry(iter.getIndex(), iter.getTerm(), bytes));
+            }
             dones.add(iter.done());
             iter.next();
         }
@@ -113,23 +130,26 @@ final class FsmAdapter extends StateMachineAdapter {
                     + entries.get(0).index() + ".." + entries.get(entries.size() - 1).index() + "; stopping", e);
             // Hand the batch back: jraft then fails its closures and stops this member's state machine,
             // instead of replaying the same failing entries forever.
-            iter.setErrorAndRollback(entries.size(), new Status(RaftError.ESTATEMACHINE,
+            iter.setErrorAndRollback(dones.size(), new Status(RaftError.ESTATEMACHINE,
                     "state machine failed: %s", String.valueOf(e.getMessage())));
             return;
         }
         for (int i = 0; i < dones.size(); i++) {
             Closure done = dones.get(i);
             if (done != null) {
+                int from = starts.get(i);
+                int to = i + 1 < starts.size() ? starts.get(i + 1) : entries.size();
                 if (done instanceof ProposalClosure p) {
-                    p.applied(results.get(i), entries.get(i).index());
+                    p.applied(results.subList(from, to), entries.get(from).index());
                 }
                 done.run(Status.OK());
             }
         }
         appliedTerm = entries.get(entries.size() - 1).term();
-        long last = entries.get(entries.size() - 1).index();
-        if (snapshotCount > 0 && last - lastSnapshotIndex >= snapshotCount && snapshotting.compareAndSet(false, true)) {
-            lastSnapshotIndex = last;
+        // etcd counts applied requests, not log entries: a pack counts each of its commands.
+        commandsSinceSnapshot += entries.size();
+        if (snapshotCount > 0 && commandsSinceSnapshot >= snapshotCount && snapshotting.compareAndSet(false, true)) {
+            commandsSinceSnapshot = 0;
             snapshotTrigger.run();
         }
     }
@@ -191,7 +211,7 @@ final class FsmAdapter extends StateMachineAdapter {
             return false;
         }
         stateMachine.loadSnapshot(Path.of(reader.getPath()).resolve(STATE_DIR));
-        lastSnapshotIndex = index;
+        commandsSinceSnapshot = 0;
         return true;
     }
 

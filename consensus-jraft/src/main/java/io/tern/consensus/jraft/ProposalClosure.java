@@ -3,32 +3,53 @@ package io.tern.consensus.jraft;
 import com.alipay.sofa.jraft.Closure;
 import com.alipay.sofa.jraft.Status;
 
+import java.util.List;
+
 /**
- * Carries a proposal through jraft on the leader. The FSM sets the applied result and the entry's index
- * before jraft runs the closure with OK; on any other status they are null and 0.
+ * Carries the proposals of one log entry through jraft on the leader: one command, or several that
+ * {@link Packer} packed. The FSM sets the applied results (one per command, in order) and the entry's index
+ * before jraft runs the closure with OK; on any other status every proposal gets null and 0.
  */
 final class ProposalClosure implements Closure {
-    /** Receives the outcome. */
+    /** Receives one proposal's outcome. */
     @FunctionalInterface
     interface Done {
         void run(Object result, long index, Status status);
     }
 
-    private final Done done;
-    private Object result;
-    private long index;
-
-    ProposalClosure(Done done) {
-        this.done = done;
+    /** A command and who waits for its outcome. */
+    record Proposal(byte[] command, Done done) {
     }
 
-    void applied(Object r, long logIndex) {
-        this.result = r;
+    private final List<Proposal> proposals;
+    private final Runnable finished;
+    private List<Object> results;
+    private long index;
+
+    /** @param finished runs once the entry is done with, before the proposals hear their outcomes */
+    ProposalClosure(List<Proposal> proposals, Runnable finished) {
+        this.proposals = proposals;
+        this.finished = finished;
+    }
+
+    /** @param r the results of this entry's commands, in the order they were packed */
+    void applied(List<Object> r, long logIndex) {
+        if (r.size() != proposals.size()) {
+            throw new IllegalStateException("entry " + logIndex + " carried " + r.size() + " commands, "
+                    + proposals.size() + " were proposed");
+        }
+        this.results = r;
         this.index = logIndex;
     }
 
     @Override
     public void run(Status status) {
-        done.run(status.isOk() ? result : null, status.isOk() ? index : 0, status);
+        finished.run();
+        boolean ok = status.isOk() && results != null;
+        Status outcome = ok || !status.isOk() ? status
+                : new Status(com.alipay.sofa.jraft.error.RaftError.ESTATEMACHINE, "entry applied without results");
+        for (int i = 0; i < proposals.size(); i++) {
+            proposals.get(i).done().run(ok ? results.get(i) : null, ok ? index : 0, outcome);
+        }
     }
 }

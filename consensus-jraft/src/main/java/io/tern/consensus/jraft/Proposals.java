@@ -3,13 +3,11 @@ package io.tern.consensus.jraft;
 import com.alipay.sofa.jraft.Node;
 import com.alipay.sofa.jraft.Status;
 import com.alipay.sofa.jraft.entity.PeerId;
-import com.alipay.sofa.jraft.entity.Task;
 import com.alipay.sofa.jraft.error.RaftError;
 import io.tern.spi.consensus.ConsensusException;
 import io.tern.spi.consensus.PeerAddress;
 import io.tern.spi.consensus.StateMachine;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -24,6 +22,8 @@ import java.util.function.Supplier;
  * its caller with it at once. (Waiting for the follower's own apply instead would wait for jraft's next
  * append or heartbeat: unlike etcd's raft, jraft sends none when the commit index moves.)
  *
+ * <p>On the leader, each batch a follower forwards becomes one log entry ({@link Packer}).
+ *
  * <p>A proposal the leader refused without appending it (it was not leader, or was handing leadership
  * over) is sent again to whoever leads next; one that may have been appended fails instead, since
  * sending it again could apply it twice.
@@ -35,6 +35,7 @@ final class Proposals {
     private final StateMachine stateMachine;
     private final PeerAddress self;
     private final Forwarder forwarder;
+    private final Packer packer;
     private final ScheduledExecutorService timer;
     private final long leaderWaitNanos;
     /** The highest log index among the proposals this member answered with the leader's result. */
@@ -50,11 +51,16 @@ final class Proposals {
         this.stateMachine = stateMachine;
         this.self = self;
         this.forwarder = new Forwarder(channel);
+        this.packer = new Packer(node);
         this.timer = timer;
         this.leaderWaitNanos = TimeUnit.MILLISECONDS.toNanos(leaderWaitMillis);
     }
 
     CompletableFuture<Object> propose(byte[] command) {
+        if (command.length == 0 || command[0] == Packer.MARK) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException(
+                    "a command must be non-empty and not start with 0x00 (got " + command.length + " bytes)"));
+        }
         CompletableFuture<Object> f = new CompletableFuture<>();
         submit(command, f, System.nanoTime() + leaderWaitNanos);
         return f;
@@ -65,12 +71,32 @@ final class Proposals {
         return acknowledged.get();
     }
 
-    /** The leader's side of a batch of forwarded proposals (see {@link ForwardBatch}): one outcome each. */
+    /**
+     * The leader's side of a batch of forwarded proposals (see {@link ForwardBatch}): one log entry for the
+     * batch where the pack limits allow ({@link Packer}), one outcome per proposal.
+     */
     CompletableFuture<byte[]> appendForwarded(byte[] batch) {
+        List<byte[]> commands = ForwardBatch.commands(batch);
         List<CompletableFuture<ForwardBatch.Outcome>> outcomes = new ArrayList<>();
-        for (byte[] command : ForwardBatch.commands(batch)) {
-            outcomes.add(appendOne(command).handle((o, t) -> o != null ? o : ForwardBatch.Outcome.failed(asFailure(t))));
+        List<ProposalClosure.Proposal> proposals = new ArrayList<>();
+        for (byte[] command : commands) {
+            CompletableFuture<Object> applied = new CompletableFuture<>();
+            long[] at = new long[1];
+            proposals.add(new ProposalClosure.Proposal(command, (result, index, status) -> {
+                if (status.isOk()) {
+                    at[0] = index;
+                    applied.complete(result);
+                } else {
+                    applied.completeExceptionally(notAppended(status)
+                            ? new ConsensusException(ConsensusException.Reason.NOT_LEADER, status.getErrorMsg())
+                            : JRaftConsensusEngine.failure(status));
+                }
+            }));
+            outcomes.add(applied.thenCompose(stateMachine::encodeResult)
+                    .thenApply(encoded -> ForwardBatch.Outcome.applied(at[0], encoded))
+                    .handle((o, t) -> o != null ? o : ForwardBatch.Outcome.failed(asFailure(t))));
         }
+        packer.apply(proposals);
         return CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new))
                 .thenApply(v -> ForwardBatch.reply(outcomes.stream().map(CompletableFuture::join).toList()));
     }
@@ -79,26 +105,6 @@ final class Proposals {
         Throwable c = t.getCause() != null && !(t instanceof ConsensusException) ? t.getCause() : t;
         return c instanceof ConsensusException ce ? ce
                 : new ConsensusException(ConsensusException.Reason.TIMEOUT, String.valueOf(c.getMessage()));
-    }
-
-    private CompletableFuture<ForwardBatch.Outcome> appendOne(byte[] command) {
-        CompletableFuture<Object> applied = new CompletableFuture<>();
-        long[] at = new long[1];
-        Node n = node.get();
-        if (n == null) {
-            return CompletableFuture.failedFuture(new ConsensusException(ConsensusException.Reason.NOT_LEADER, "not running"));
-        }
-        n.apply(new Task(ByteBuffer.wrap(command), new ProposalClosure((result, index, status) -> {
-            if (status.isOk()) {
-                at[0] = index;
-                applied.complete(result);
-            } else {
-                applied.completeExceptionally(notAppended(status)
-                        ? new ConsensusException(ConsensusException.Reason.NOT_LEADER, status.getErrorMsg())
-                        : JRaftConsensusEngine.failure(status));
-            }
-        })));
-        return applied.thenCompose(stateMachine::encodeResult).thenApply(encoded -> ForwardBatch.Outcome.applied(at[0], encoded));
     }
 
     private void submit(byte[] command, CompletableFuture<Object> f, long deadline) {
@@ -113,7 +119,7 @@ final class Proposals {
         }
         PeerAddress to = new PeerAddress(leader.getIp(), leader.getPort());
         if (to.equals(self)) {
-            n.apply(new Task(ByteBuffer.wrap(command), new ProposalClosure((result, index, status) -> {
+            packer.apply(List.of(new ProposalClosure.Proposal(command, (result, index, status) -> {
                 if (status.isOk()) {
                     f.complete(result);
                 } else if (notAppended(status)) {

@@ -171,6 +171,62 @@ class JRaftClusterTest {
         assertThat(three.get(0).sm().applied).isEqualTo(three.get(1).sm().applied).isEqualTo(three.get(2).sm().applied);
     }
 
+    /**
+     * A follower forwards what its callers propose meanwhile in batches, and the leader appends each batch as
+     * one log entry: 1,000 proposals at once through a follower take far fewer entries, each still gets its
+     * own command's result, every member applies them in the same order, and {@code --snapshot-count}
+     * counts each command (as etcd counts requests), so 500 of them make every member snapshot.
+     */
+    @Test
+    void aForwardedBatchIsOneLogEntryAndEachOfItsCommandsCounts() throws Exception {
+        List<Member> three = startThree(500);
+        Member follower = three.stream().filter(m -> !m.engine().status().isLeader()).findFirst().orElseThrow();
+        List<CompletableFuture<Object>> futures = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            futures.add(follower.engine().propose(("p" + i).getBytes(StandardCharsets.UTF_8)));
+        }
+        Set<String> indexes = new java.util.HashSet<>();
+        for (int i = 0; i < futures.size(); i++) {
+            String result = (String) futures.get(i).get(20, TimeUnit.SECONDS);
+            assertThat(result).startsWith("applied:p" + i + "@");
+            indexes.add(result.substring(result.indexOf('@') + 1));
+        }
+        assertThat(indexes).as("log entries of 1,000 forwarded proposals").hasSizeLessThan(500);
+        for (Member m : three) {
+            m.engine().readBarrier().get(10, TimeUnit.SECONDS);
+            await(m.name() + " snapshots after 500 commands", () -> m.sm().persistedIndex > 0);
+        }
+        assertThat(three.get(0).sm().applied).hasSize(1000)
+                .isEqualTo(three.get(1).sm().applied).isEqualTo(three.get(2).sm().applied);
+    }
+
+    /**
+     * The leader sends a few entries at once; what its callers propose while that many are in flight waits
+     * and goes as one entry when one of them finishes: 1,000 proposals at once on the leader take far fewer
+     * entries, and each gets its own command's result.
+     */
+    @Test
+    void proposalsBeyondTheLeadersWindowArePackedIntoFewEntries() throws Exception {
+        List<Member> three = startThree(0);
+        Member lead = leader(three);
+        List<CompletableFuture<Object>> futures = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            futures.add(lead.engine().propose(("q" + i).getBytes(StandardCharsets.UTF_8)));
+        }
+        Set<String> indexes = new java.util.HashSet<>();
+        for (int i = 0; i < futures.size(); i++) {
+            String result = (String) futures.get(i).get(20, TimeUnit.SECONDS);
+            assertThat(result).startsWith("applied:q" + i + "@");
+            indexes.add(result.substring(result.indexOf('@') + 1));
+        }
+        assertThat(indexes).as("log entries of 1,000 proposals on the leader").hasSizeLessThan(100);
+        for (Member m : three) {
+            m.engine().readBarrier().get(10, TimeUnit.SECONDS);
+        }
+        assertThat(three.get(0).sm().applied).hasSize(1000)
+                .isEqualTo(three.get(1).sm().applied).isEqualTo(three.get(2).sm().applied);
+    }
+
     @Test
     void losingTheLeaderElectsAnotherAndKeepsEveryAcknowledgedProposal() throws Exception {
         List<Member> three = startThree(0);

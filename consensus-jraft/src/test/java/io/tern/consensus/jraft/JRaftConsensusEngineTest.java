@@ -49,16 +49,20 @@ class JRaftConsensusEngineTest {
         public List<Object> apply(List<LogEntry> entries) {
             batchSizes.add(entries.size());
             List<Object> results = new ArrayList<>();
+            long last = durableIndex;
             for (LogEntry e : entries) {
                 assertThat(e.index()).as("entries arrive after the durable index").isGreaterThan(durableIndex);
+                assertThat(e.index()).as("indexes never go back (a pack's commands share one)").isGreaterThanOrEqualTo(last);
                 String cmd = new String(e.data(), StandardCharsets.UTF_8);
                 if (cmd.equals("boom")) {
                     throw new IllegalStateException("cannot apply " + cmd);
                 }
-                applied.add(cmd);
                 results.add("applied:" + cmd + "@" + e.index());
-                durableIndex = e.index();
+                last = e.index();
             }
+            // The batch's effects and its last index at once, as the contract asks.
+            entries.forEach(e -> applied.add(new String(e.data(), StandardCharsets.UTF_8)));
+            durableIndex = last;
             return results;
         }
 
@@ -177,18 +181,46 @@ class JRaftConsensusEngineTest {
             for (int i = 0; i < 2000; i++) {
                 futures.add(engine.propose(("c" + i).getBytes(StandardCharsets.UTF_8)));
             }
+            long lastIndex = 0;
             for (int i = 0; i < futures.size(); i++) {
-                assertThat((String) futures.get(i).get(10, TimeUnit.SECONDS)).startsWith("applied:c" + i + "@");
+                String result = (String) futures.get(i).get(10, TimeUnit.SECONDS);
+                assertThat(result).startsWith("applied:c" + i + "@");
+                long index = Long.parseLong(result.substring(result.indexOf('@') + 1));
+                assertThat(index).as("entries are applied in the order proposed").isGreaterThanOrEqualTo(lastIndex);
+                lastIndex = index;
             }
             assertThat(sm.applied).hasSize(2000);
             assertThat(sm.applied.get(1999)).isEqualTo("c1999");
+            assertThat(lastIndex).as("2,000 proposals at once are packed into far fewer log entries").isLessThan(500);
             assertThat(sm.batchSizes.stream().mapToInt(Integer::intValue).max().orElse(0))
                     .as("concurrent proposals are applied in shared batches").isGreaterThan(1);
             engine.readBarrier().get(10, TimeUnit.SECONDS);
             var status = engine.status();
-            assertThat(status.appliedIndex()).isGreaterThanOrEqualTo(2000);
+            assertThat(status.appliedIndex()).isGreaterThanOrEqualTo(lastIndex);
             assertThat(status.term()).isPositive();
             assertThat(engine.term()).isEqualTo(status.term());
+        }
+    }
+
+    /** As many proposals as the window holds go at once, each its own entry: none waits for another. */
+    @Test
+    void proposalsWithinTheWindowAreNotHeldBack(@TempDir Path dir) throws Exception {
+        int port = freePort();
+        Recorder sm = new Recorder(0);
+        try (ConsensusEngine engine = new JRaftConsensusProvider().create(config(dir, port), sm, PeerCalls.NONE)) {
+            engine.start();
+            awaitLeader(engine);
+            engine.readBarrier().get(10, TimeUnit.SECONDS);
+            List<CompletableFuture<Object>> futures = new ArrayList<>();
+            for (int i = 0; i < Packer.WINDOW; i++) {
+                futures.add(engine.propose(("w" + i).getBytes(StandardCharsets.UTF_8)));
+            }
+            java.util.Set<String> indexes = new java.util.HashSet<>();
+            for (CompletableFuture<Object> f : futures) {
+                String result = (String) f.get(10, TimeUnit.SECONDS);
+                indexes.add(result.substring(result.indexOf('@') + 1));
+            }
+            assertThat(indexes).hasSize(Packer.WINDOW);
         }
     }
 

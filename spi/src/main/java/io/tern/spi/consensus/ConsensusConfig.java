@@ -18,7 +18,8 @@ import java.util.function.LongConsumer;
  *                        group, which then adds this member itself
  * @param heartbeat       leader heartbeat interval ({@code --heartbeat-interval})
  * @param electionTimeout election timeout ({@code --election-timeout})
- * @param snapshotCount   applied entries between snapshots ({@code --snapshot-count})
+ * @param snapshotCount   applied commands between snapshots ({@code --snapshot-count}: etcd counts requests,
+ *                        so commands sharing a log entry count one each)
  * @param requestTimeout  how long a proposal may wait to commit before it fails with a timeout
  * @param tls             TLS for peer traffic, both accepted and dialed; empty for plain TCP
  * @param logSyncNanos    told how long each durable append to the log took, in nanoseconds (etcd's WAL

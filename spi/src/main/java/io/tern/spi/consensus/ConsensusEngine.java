@@ -18,8 +18,11 @@ public interface ConsensusEngine extends AutoCloseable {
      * Appends {@code command} to the log, through the leader when this member is not it. The future
      * completes with the state machine's result for the entry once it is committed and applied: here on
      * the leader, or on the leader and carried back (see {@link StateMachine#encodeResult}), so a
-     * linearizable read that follows sees it on any member. Concurrent proposals share log appends.
-     * When no leader is known the call waits for one for up to two election timeouts.
+     * linearizable read that follows sees it on any member. Concurrent proposals share log appends, and
+     * may share one log entry (see {@link LogEntry}). When no leader is known the call waits for one for up
+     * to two election timeouts.
+     *
+     * @param command non-empty, and not starting with a zero byte (engines may use it to frame entries)
      */
     CompletableFuture<Object> propose(byte[] command);
 

@@ -19,8 +19,9 @@ public interface StateMachine {
 
     /**
      * Applies committed entries in log order and returns one result per entry, in the same order. The
-     * effects and the last entry's index are recorded atomically (one storage batch). A thrown exception
-     * means the state machine can no longer be trusted: the engine stops the member.
+     * effects and the last entry's index are recorded atomically (one storage batch). Commands that one
+     * log entry carried share its index and come in one call, so no batch ends inside such an entry. A
+     * thrown exception means the state machine can no longer be trusted: the engine stops the member.
      */
     List<Object> apply(List<LogEntry> entries);
 
