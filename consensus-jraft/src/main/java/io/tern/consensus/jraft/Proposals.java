@@ -22,7 +22,8 @@ import java.util.function.Supplier;
  * its caller with it at once. (Waiting for the follower's own apply instead would wait for jraft's next
  * append or heartbeat: unlike etcd's raft, jraft sends none when the commit index moves.)
  *
- * <p>On the leader, each batch a follower forwards becomes one log entry ({@link Packer}).
+ * <p>On the leader, proposals (its own and forwarded batches) go to jraft through {@link Packer}, which packs
+ * them into shared log entries once the leader is busy.
  *
  * <p>A proposal the leader refused without appending it (it was not leader, or was handing leadership
  * over) is sent again to whoever leads next; one that may have been appended fails instead, since
