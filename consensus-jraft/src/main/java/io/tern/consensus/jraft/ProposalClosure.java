@@ -24,6 +24,7 @@ final class ProposalClosure implements Closure {
     private final List<Proposal> proposals;
     private final Runnable finished;
     private List<Object> results;
+    private String mismatch;
     private long index;
 
     /** @param finished runs once the entry is done with, before the proposals hear their outcomes */
@@ -32,14 +33,19 @@ final class ProposalClosure implements Closure {
         this.finished = finished;
     }
 
-    /** @param r the results of this entry's commands, in the order they were packed */
+    /**
+     * @param r the results of this entry's commands, in the order they were packed; when their count is not
+     *          the number proposed, every proposal fails with ESTATEMACHINE naming both (the closure must
+     *          still run, or the packer's window would lose an entry)
+     */
     void applied(List<Object> r, long logIndex) {
+        this.index = logIndex;
         if (r.size() != proposals.size()) {
-            throw new IllegalStateException("entry " + logIndex + " carried " + r.size() + " commands, "
-                    + proposals.size() + " were proposed");
+            this.mismatch = "entry " + logIndex + " carried " + r.size() + " commands, " + proposals.size()
+                    + " were proposed";
+            return;
         }
         this.results = r;
-        this.index = logIndex;
     }
 
     @Override
@@ -47,7 +53,8 @@ final class ProposalClosure implements Closure {
         finished.run();
         boolean ok = status.isOk() && results != null;
         Status outcome = ok || !status.isOk() ? status
-                : new Status(com.alipay.sofa.jraft.error.RaftError.ESTATEMACHINE, "entry applied without results");
+                : new Status(com.alipay.sofa.jraft.error.RaftError.ESTATEMACHINE, "%s",
+                        mismatch != null ? mismatch : "entry applied without results");
         for (int i = 0; i < proposals.size(); i++) {
             proposals.get(i).done().run(ok ? results.get(i) : null, ok ? index : 0, outcome);
         }

@@ -140,6 +140,24 @@ class JRaftClusterTest {
         }
     }
 
+    /**
+     * Proposes {@code prefix0..prefix(n-1)} through {@code m} all at once, checks that each got its own
+     * command's result, and returns the distinct log indexes they were applied at.
+     */
+    private static Set<Long> proposeAtOnce(Member m, String prefix, int n) throws Exception {
+        List<CompletableFuture<Object>> futures = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            futures.add(m.engine().propose((prefix + i).getBytes(StandardCharsets.UTF_8)));
+        }
+        Set<Long> indexes = new java.util.HashSet<>();
+        for (int i = 0; i < n; i++) {
+            String result = (String) futures.get(i).get(20, TimeUnit.SECONDS);
+            assertThat(result).startsWith("applied:" + prefix + i + "@");
+            indexes.add(Long.parseLong(result.substring(result.indexOf('@') + 1)));
+        }
+        return indexes;
+    }
+
     private static boolean leadership(ConsensusException e) {
         return e.reason() == ConsensusException.Reason.NOT_LEADER
                 || e.reason() == ConsensusException.Reason.LEADER_CHANGED
@@ -181,17 +199,8 @@ class JRaftClusterTest {
     void aForwardedBatchIsOneLogEntryAndEachOfItsCommandsCounts() throws Exception {
         List<Member> three = startThree(500);
         Member follower = three.stream().filter(m -> !m.engine().status().isLeader()).findFirst().orElseThrow();
-        List<CompletableFuture<Object>> futures = new ArrayList<>();
-        for (int i = 0; i < 1000; i++) {
-            futures.add(follower.engine().propose(("p" + i).getBytes(StandardCharsets.UTF_8)));
-        }
-        Set<String> indexes = new java.util.HashSet<>();
-        for (int i = 0; i < futures.size(); i++) {
-            String result = (String) futures.get(i).get(20, TimeUnit.SECONDS);
-            assertThat(result).startsWith("applied:p" + i + "@");
-            indexes.add(result.substring(result.indexOf('@') + 1));
-        }
-        assertThat(indexes).as("log entries of 1,000 forwarded proposals").hasSizeLessThan(500);
+        assertThat(proposeAtOnce(follower, "p", 1000)).as("log entries of 1,000 forwarded proposals")
+                .hasSizeLessThan(500);
         for (Member m : three) {
             m.engine().readBarrier().get(10, TimeUnit.SECONDS);
             await(m.name() + " snapshots after 500 commands", () -> m.sm().persistedIndex > 0);
@@ -209,17 +218,8 @@ class JRaftClusterTest {
     void proposalsBeyondTheLeadersWindowArePackedIntoFewEntries() throws Exception {
         List<Member> three = startThree(0);
         Member lead = leader(three);
-        List<CompletableFuture<Object>> futures = new ArrayList<>();
-        for (int i = 0; i < 1000; i++) {
-            futures.add(lead.engine().propose(("q" + i).getBytes(StandardCharsets.UTF_8)));
-        }
-        Set<String> indexes = new java.util.HashSet<>();
-        for (int i = 0; i < futures.size(); i++) {
-            String result = (String) futures.get(i).get(20, TimeUnit.SECONDS);
-            assertThat(result).startsWith("applied:q" + i + "@");
-            indexes.add(result.substring(result.indexOf('@') + 1));
-        }
-        assertThat(indexes).as("log entries of 1,000 proposals on the leader").hasSizeLessThan(100);
+        assertThat(proposeAtOnce(lead, "q", 1000)).as("log entries of 1,000 proposals on the leader")
+                .hasSizeLessThan(100);
         for (Member m : three) {
             m.engine().readBarrier().get(10, TimeUnit.SECONDS);
         }
